@@ -1,0 +1,1 @@
+"""Radar: watches AI news feeds for the AI talent war and the race to AGI."""

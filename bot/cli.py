@@ -1,0 +1,333 @@
+"""The `radar` command line: run, poll, demo, digest, feeds, check-config, classify, eval, train, why, moves."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.errors import InputError, RadarError
+from bot.logs import setup_logging
+
+app = typer.Typer(
+    name="radar",
+    help="Radar watches AI news feeds for the AI talent war and the race to AGI, and alerts your team.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+feeds_app = typer.Typer(
+    help="List feeds and their health, or check that they can be fetched.", no_args_is_help=True
+)
+app.add_typer(feeds_app, name="feeds")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs the Optional spelling on 3.11
+    typer.Option(
+        "--config", "-c", help="Configuration file (default: $RADAR_CONFIG or config/radar.toml)."
+    ),
+]
+_state: dict[str, Any] = {"verbose": 0}
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors in the log.")
+    ] = False,
+) -> None:
+    _state["verbose"] = -1 if quiet else verbose
+    setup_logging(_state["verbose"])
+
+
+def _settings(config: Path | None) -> Any:
+    from bot.settings import load_settings
+
+    return load_settings(config)
+
+
+def _duration(value: str, name: str = "--since") -> timedelta:
+    from bot.core.durations import parse_duration
+
+    try:
+        return timedelta(seconds=parse_duration(value))
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
+@contextmanager
+def _radar(config: Path | None) -> Iterator[Any]:
+    from bot.app import build
+
+    radar = build(_settings(config))
+    try:
+        yield radar
+    finally:
+        asyncio.run(radar.aclose())
+        radar.store.close()
+
+
+# -- run and poll ------------------------------------------------------------------------------
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Run the service: poll due feeds now, then on their schedule, and deliver alerts."""
+    from bot.runtime.service import serve
+
+    settings = _settings(config)
+    asyncio.run(serve(settings))
+
+
+@app.command()
+def poll(
+    config: ConfigOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll every feed once and exit (the default).")
+    ] = True,
+) -> None:
+    """Poll every feed once, flag new stories, deliver alerts to every output, print a summary."""
+    from bot.terminal.progress import poll_with_progress
+
+    with _radar(config) as radar:
+        report, sent = asyncio.run(
+            poll_with_progress(radar, radar.store.list_feeds(include_disabled=False), err)
+        )
+        _print_report(report, sent)
+
+
+def _print_report(report: Any, sent: int) -> None:
+    table = Table(title="Poll cycle", show_header=True, header_style="bold")
+    for col in ("polled", "not modified", "failed", "new items", "alerts queued", "alerts sent"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(report.polled),
+        str(report.not_modified),
+        str(report.failed),
+        str(report.new_items),
+        str(report.alerts),
+        str(sent),
+    )
+    err.print(table)
+    for url, error in list(report.errors.items())[:20]:
+        err.print(f"[red]failed[/red] {_esc(url)}: {_esc(error)}")
+    if len(report.errors) > 20:
+        err.print(f"… and {len(report.errors) - 20} more failed feeds (see `radar feeds list`)")
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo database and alerts in this folder.")
+    ] = None,
+) -> None:
+    """Run the whole job offline on bundled sample feeds (English and French), alerts in the terminal."""
+    from bot.terminal.demo import run_demo
+
+    run_demo(out, err, keep)
+
+
+# -- digest, why, moves -------------------------------------------------------------------------
+
+
+@app.command()
+def digest(
+    config: ConfigOption = None,
+    since: Annotated[str, typer.Option(help="Period, e.g. 24h, 7d, 30d.")] = "24h",
+    topic: Annotated[Optional[str], typer.Option(help="talent_war (or talent) or agi.")] = None,  # noqa: UP045
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+) -> None:
+    """Print the top flagged stories of a period."""
+    from bot.terminal.views import print_digest
+
+    period = _duration(since)
+    chosen = _topic(topic)
+    with _radar(config) as radar:
+        print_digest(out, radar.store, period, chosen, limit, since)
+
+
+def _topic(value: str | None) -> str | None:
+    if value is None:
+        return None
+    aliases = {
+        "talent": "talent_war",
+        "talent_war": "talent_war",
+        "talent-war": "talent_war",
+        "agi": "agi",
+    }
+    if value.lower() not in aliases:
+        raise InputError(f"--topic: {value!r} is not a topic; use talent_war or agi")
+    return aliases[value.lower()]
+
+
+@app.command()
+def why(
+    target: Annotated[str, typer.Argument(help="A story id or a link.")],
+    config: ConfigOption = None,
+) -> None:
+    """Show the reasons behind a story's verdicts."""
+    from bot.terminal.views import print_why
+
+    with _radar(config) as radar:
+        if not print_why(out, radar.store, target):
+            raise InputError(
+                f"no story matches {target!r} (give a story id or a link Radar has seen)"
+            )
+
+
+@app.command()
+def moves(
+    config: ConfigOption = None,
+    since: Annotated[str, typer.Option(help="Period, e.g. 30d.")] = "30d",
+) -> None:
+    """List the talent moves of a period and the net flow of people per organisation."""
+    from bot.terminal.views import print_moves
+
+    period = _duration(since)
+    with _radar(config) as radar:
+        print_moves(out, radar.store, period, since)
+
+
+# -- feeds and config ---------------------------------------------------------------------------
+
+
+@feeds_app.command("list")
+def feeds_list(config: ConfigOption = None) -> None:
+    """Every feed with its last poll, last error and next poll."""
+    from bot.terminal.views import print_feeds
+
+    with _radar(config) as radar:
+        print_feeds(out, radar.store.list_feeds())
+
+
+@feeds_app.command("check")
+def feeds_check(config: ConfigOption = None) -> None:
+    """Fetch and parse every configured feed without storing anything; exit 1 if any fails."""
+    from bot.terminal.views import check_feeds
+
+    settings = _settings(config)
+    if not asyncio.run(check_feeds(out, settings)):
+        raise typer.Exit(1)
+
+
+@app.command("check-config")
+def check_config(config: ConfigOption = None) -> None:
+    """Validate the configuration file and the environment, then exit."""
+    from bot.app import build_outputs, build_understander
+    from bot.settings import Secrets
+
+    settings = _settings(config)
+    Secrets.from_env()
+    build_understander(settings)
+    build_outputs(settings)
+    out.print(
+        f"[green]ok[/green] {_esc(str(settings.source_path))}: {len(settings.feeds)} feeds, "
+        f"{len(settings.outputs)} outputs, storage {_esc(settings.storage.url)}"
+    )
+
+
+# -- classifier ---------------------------------------------------------------------------------
+
+
+@app.command()
+def classify(
+    source: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(
+            help="A headline, a JSON-lines file, or '-' / nothing for JSON lines on stdin."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Classify items: JSON lines in (id, title, summary[, lang, source, url]), JSON lines out."""
+    from bot.terminal.classify_io import classify_headline, classify_lines
+
+    understander = _understander(config)
+    if source is not None and source != "-" and not Path(source).is_file():
+        classify_headline(out, understander, source)
+        return
+    stream = sys.stdin if source in (None, "-") else Path(source).open(encoding="utf-8")  # noqa: SIM115
+    try:
+        classify_lines(stream, sys.stdout, understander)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _understander(config: Path | None) -> Any:
+    from bot.app import build_understander
+    from bot.settings import Settings, resolve_config_path
+
+    path = resolve_config_path(config)
+    settings = _settings(config) if config or path.exists() else Settings()
+    return build_understander(settings)
+
+
+@app.command("eval")
+def evaluate_cmd(
+    config: ConfigOption = None,
+    mistakes: Annotated[int, typer.Option(help="How many mistakes to list.")] = 50,
+) -> None:
+    """Precision, recall and F1 per label and language on the dev split, and the mistakes."""
+    from bot.terminal.views import print_eval
+
+    print_eval(out, _understander(config).classifier, mistakes)
+
+
+@app.command()
+def train(
+    config: ConfigOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the model (default: the configured one)."),
+    ] = None,
+) -> None:
+    """Rebuild the classifier from the labelled corpus plus the team's 👍/👎 feedback."""
+    from bot.terminal.views import retrain
+
+    settings = _settings(config)
+    target = output or settings.classifier.model
+    if target is None:
+        raise InputError(
+            "train: give --out PATH, or set [classifier] model in the config so the service loads it"
+        )
+    retrain(out, settings, Path(target))
+
+
+def main() -> None:
+    """Entry point: one-line errors for the user's mistakes, tracebacks only for our bugs."""
+    try:
+        app()
+    except RadarError as exc:
+        err.print(f"[bold red]radar: error:[/bold red] {_esc(str(exc))}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure domain logic: no network, SDK, feedparser or SQLAlchemy imports here."""

@@ -1,0 +1,54 @@
+"""Digests and move tables: pure formatting over stored stories, shared by the CLI and chat commands."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core.models import TOPIC_TITLES, Move
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    story_id: int
+    title: str
+    url: str
+    topics: tuple[str, ...]
+    score: float
+    sources: int
+    move: str | None
+
+
+def digest_lines(
+    stories: Sequence[tuple[int, str, str, Sequence[str], dict[str, float], int, Move | None]],
+) -> list[DigestLine]:
+    lines = []
+    for story_id, title, url, topics, scores, sources, move in stories:
+        score = max((scores.get(t, 0.0) for t in topics), default=0.0)
+        lines.append(
+            DigestLine(
+                story_id, title, url, tuple(topics), score, sources, move.line() if move else None
+            )
+        )
+    return lines
+
+
+def topic_label(topics: Sequence[str]) -> str:
+    return " + ".join(TOPIC_TITLES.get(t, t) for t in topics)
+
+
+def net_flow(moves: Sequence[Move]) -> list[tuple[str, int, int]]:
+    """(organisation, people in, people out), biggest net gain first."""
+    gained: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    for move in moves:
+        count = max(1, len(move.people))
+        if move.to_org:
+            gained[move.to_org] += count
+        if move.from_org:
+            lost[move.from_org] += count
+    orgs = set(gained) | set(lost)
+    return sorted(
+        ((o, gained[o], lost[o]) for o in orgs), key=lambda r: (r[1] - r[2], r[1]), reverse=True
+    )

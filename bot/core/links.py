@@ -1,0 +1,99 @@
+"""Canonical links: the same article under tracking parameters or fragments gets one URL."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PREFIXES = ("utm_", "mc_", "_hs", "pk_", "mtm_", "at_", "itm_", "vero_", "oly_")
+_TRACKING_NAMES = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "source",
+        "src",
+        "cmpid",
+        "ncid",
+        "ocid",
+        "sr_share",
+        "xtor",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+        "smid",
+        "smtyp",
+        "cid",
+        "s_cid",
+        "wt.mc_id",
+        "spm",
+        "share",
+        "taid",
+        "rss",
+        "feed",
+        "campaign",
+        "mkt_tok",
+        "soc_src",
+        "soc_trk",
+        "__twitter_impression",
+        "_ga",
+        "_gl",
+    }
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return url if scheme else None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        return None
+    if host.startswith("www."):
+        host = host[4:]
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port is None or str(port) == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    query.sort()
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    # http and https of one page are one page.
+    return urlunsplit(("https", netloc, path, urlencode(query, doseq=True), ""))
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

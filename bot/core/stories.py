@@ -1,0 +1,203 @@
+"""Decide which story an item belongs to: same link or GUID, or the same news told by another outlet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.models import Move, Understanding
+from bot.core.phrases import fold
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]+")
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "by",
+        "with",
+        "from",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "its",
+        "it",
+        "this",
+        "that",
+        "after",
+        "amid",
+        "over",
+        "into",
+        "about",
+        "says",
+        "said",
+        "new",
+        "how",
+        "why",
+        "what",
+        "who",
+        "will",
+        "could",
+        "would",
+        "has",
+        "have",
+        "had",
+        "not",
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "un",
+        "une",
+        "et",
+        "ou",
+        "au",
+        "aux",
+        "en",
+        "pour",
+        "par",
+        "avec",
+        "sur",
+        "dans",
+        "est",
+        "sont",
+        "qui",
+        "que",
+        "son",
+        "sa",
+        "ses",
+        "chez",
+        "selon",
+        "apres",
+        "plus",
+        "vers",
+        "leur",
+        "cette",
+        "ces",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+    ]
+)
+
+
+def title_words(title: str) -> frozenset[str]:
+    words = (w.strip("'-") for w in _WORD.findall(fold(title)))
+    return frozenset(w for w in words if len(w) > 2 and w not in STOPWORDS)
+
+
+def person_keys(people: Iterable[str]) -> frozenset[str]:
+    return frozenset(fold(p).strip() for p in people if p.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """What clustering needs to know of a recent flagged story."""
+
+    story_id: int
+    words: frozenset[str]
+    people: frozenset[str]
+    to_org: str | None
+    seen_at: datetime
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def same_story(
+    words: frozenset[str], people: frozenset[str], to_org: str | None, ref: StoryRef
+) -> bool:
+    """Two headlines tell the same news: the same people moving to the same place, or most words shared."""
+    overlap = jaccard(words, ref.words)
+    if people and people & ref.people:
+        if to_org and ref.to_org:
+            return to_org == ref.to_org
+        return overlap >= 0.2
+    return overlap >= 0.5 and len(words & ref.words) >= 4
+
+
+class StoryIndex:
+    """Recent flagged stories, searched for near-duplicates of a new flagged item."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window
+        self._refs: list[StoryRef] = []
+
+    def add(self, ref: StoryRef) -> None:
+        self._refs.append(ref)
+
+    def find(
+        self, words: frozenset[str], people: frozenset[str], to_org: str | None, now: datetime
+    ) -> int | None:
+        horizon = now - self.window
+        best: tuple[float, int] | None = None
+        for ref in self._refs:
+            if ref.seen_at < horizon or not same_story(words, people, to_org, ref):
+                continue
+            score = jaccard(words, ref.words) + (1.0 if people & ref.people else 0.0)
+            if best is None or score > best[0]:
+                best = (score, ref.story_id)
+        return best[1] if best else None
+
+    def rename(self, ids: dict[int, int]) -> None:
+        """Swap the temporary ids of stories created in a batch for their stored ids."""
+        self._refs = [
+            StoryRef(ids[r.story_id], r.words, r.people, r.to_org, r.seen_at)
+            if r.story_id in ids
+            else r
+            for r in self._refs
+        ]
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryState:
+    """A story's verdict: the best score per topic over its items, and what was flagged."""
+
+    topics: frozenset[str] = frozenset()
+    scores: tuple[tuple[str, float], ...] = ()
+    reasons: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    move: Move | None = None
+    summary: str = ""
+    alertable: bool = False
+
+    def merge(self, und: Understanding, alertable: bool) -> StoryState:
+        scores = dict(self.scores)
+        reasons = dict(self.reasons)
+        topics = set(self.topics)
+        for topic, verdict in und.verdicts.items():
+            if verdict.score > scores.get(topic, 0.0) or topic not in scores:
+                scores[topic] = verdict.score
+                if verdict.flagged:
+                    reasons[topic] = verdict.reasons
+            if verdict.flagged:
+                topics.add(topic)
+        return StoryState(
+            topics=frozenset(topics),
+            scores=tuple(sorted(scores.items())),
+            reasons=tuple(sorted(reasons.items())),
+            move=self.move or und.move,
+            summary=self.summary or und.summary,
+            alertable=self.alertable or alertable,
+        )

@@ -1,0 +1,74 @@
+"""Turn feed HTML into clean plain text, and shorten text without cutting a word."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_DROP_BLOCKS = re.compile(r"<(script|style|noscript|iframe|svg)\b.*?</\1\s*>", re.I | re.S)
+_COMMENTS = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.S)
+_BREAKS = re.compile(r"<\s*(?:br|/p|p|/div|div|/li|li|/h\d|h\d|/tr|tr|/blockquote)\b[^>]*>", re.I)
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_SPACES = re.compile(r"\s+")
+# C0/C1 controls (ANSI escapes ride on ESC) and bidi overrides: feed text must not steer a terminal.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BOILERPLATE = re.compile(
+    r"(?:\bThe post\b.{1,300}?\bappeared first on\b.{1,120}?\.?\s*$"
+    r"|\bL['’]article\b.{1,300}?\best apparu en premier sur\b.{1,120}?\.?\s*$"
+    r"|\b(?:Read more|Continue reading|Lire la suite|Read the full story|Lire l['’]article)\b.{0,80}$)",
+    re.I | re.S,
+)
+
+
+def html_to_text(value: str | None) -> str:
+    """Strip tags, decode entities and fold white space; plain text passes through."""
+    if not value:
+        return ""
+    text = value
+    if "<" in text:
+        text = _COMMENTS.sub(" ", text)
+        text = _DROP_BLOCKS.sub(" ", text)
+        text = _BREAKS.sub(" ", text)
+        text = _TAGS.sub("", text)
+    if "&" in text:
+        # Twice, because feeds often double-escape (&amp;amp;, &lt;b&gt;).
+        text = html.unescape(text)
+        if "&" in text and ";" in text:
+            text = html.unescape(text)
+        if "<" in text and ">" in text:
+            text = _TAGS.sub("", text)
+    text = _CONTROLS.sub(" ", text.replace("\u00a0", " ").replace("\u200b", ""))
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_controls(text: str) -> str:
+    """Remove terminal control characters from text that did not come through html_to_text."""
+    return _CONTROLS.sub("", text)
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop the 'The post … appeared first on …' and 'Read more' tails that feeds append."""
+    return _BOILERPLATE.sub("", text).strip()
+
+
+def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
+    """At most `limit` characters, cut at a word boundary, never mid-word."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    cut = text[: room + 1]
+    space = cut.rfind(" ")
+    if space <= 0:
+        return ""
+    head = cut[:space].rstrip(" ,;:-–—(")
+    return head + ellipsis
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def sentences(text: str) -> list[str]:
+    """Split plain text into sentences (good enough for news prose in English and French)."""
+    parts = _SENTENCE_END.split(text)
+    return [p.strip() for p in parts if p.strip()]

@@ -1,0 +1,32 @@
+"""Turn one item into an Understanding: topic verdicts, the talent move, a summary and the language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core.classify import Classifier
+from bot.core.features import analyse
+from bot.core.lang import detect_language
+from bot.core.models import Understanding
+from bot.core.moves import extract_move
+from bot.core.summarise import summarise
+
+
+class Understander:
+    """The one code path that the service, `radar classify` and `radar eval` share."""
+
+    def __init__(
+        self,
+        classifier: Classifier | None = None,
+        thresholds: Mapping[str, float | None] | None = None,
+    ) -> None:
+        self.classifier = classifier or Classifier(thresholds=thresholds)
+
+    def understand(self, title: str, text: str, language: str | None = None) -> Understanding:
+        analysis = analyse(title, text)
+        verdicts = self.classifier.verdicts(analysis)
+        move = extract_move(analysis) if verdicts["talent_war"].flagged else None
+        lang = language or detect_language(f"{title} {text[:400]}")
+        return Understanding(
+            verdicts=verdicts, move=move, summary=summarise(title, text), language=lang
+        )

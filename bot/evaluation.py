@@ -1,0 +1,115 @@
+"""The labelled corpus: load it, train the model on its train split, and measure on its dev split."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.classify import Classifier, LinearModel
+from bot.core.features import analyse, features
+from bot.core.models import TOPICS
+from bot.core.text import html_to_text, strip_boilerplate
+from bot.core.train import Example, train
+
+CORPUS_DIR = Path(__file__).resolve().parent / "data" / "labelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    id: str
+    lang: str
+    title: str
+    summary: str
+    labels: frozenset[str]
+    split: str
+    kind: str = ""
+
+
+def load_corpus(folder: Path = CORPUS_DIR) -> list[Labelled]:
+    rows: list[Labelled] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            rows.append(
+                Labelled(
+                    id=d["id"],
+                    lang=d["lang"],
+                    title=d["title"],
+                    summary=d["summary"],
+                    labels=frozenset(d["labels"]),
+                    split=d.get("split", "train"),
+                    kind=d.get("kind", ""),
+                )
+            )
+    return rows
+
+
+def facts_of(title: str, summary: str) -> dict[str, float]:
+    return features(analyse(html_to_text(title), strip_boilerplate(html_to_text(summary))))
+
+
+def train_model(
+    extra: Iterable[Example] = (), corpus: Sequence[Labelled] | None = None
+) -> LinearModel:
+    rows = [r for r in (corpus or load_corpus()) if r.split == "train"]
+    examples: list[Example] = [(facts_of(r.title, r.summary), r.labels) for r in rows]
+    examples.extend(extra)
+    return train(examples)
+
+
+@dataclass(slots=True)
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(slots=True)
+class Report:
+    scores: dict[tuple[str, str], Score] = field(default_factory=dict)  # (topic, lang or 'all')
+    mistakes: list[tuple[Labelled, str, bool, float]] = field(
+        default_factory=list
+    )  # item, topic, predicted, score
+    n: int = 0
+
+
+def evaluate(classifier: Classifier, rows: Sequence[Labelled]) -> Report:
+    report = Report(n=len(rows))
+    for row in rows:
+        verdicts = classifier.verdicts(
+            analyse(html_to_text(row.title), strip_boilerplate(html_to_text(row.summary)))
+        )
+        for topic in TOPICS:
+            v = verdicts[topic]
+            truth = topic in row.labels
+            for lang in (row.lang, "all"):
+                s = report.scores.setdefault((topic, lang), Score())
+                if v.flagged and truth:
+                    s.tp += 1
+                elif v.flagged:
+                    s.fp += 1
+                elif truth:
+                    s.fn += 1
+                else:
+                    s.tn += 1
+            if v.flagged != truth:
+                report.mistakes.append((row, topic, v.flagged, v.score))
+    return report

@@ -1,0 +1,1 @@
+"""Where alerts go: each output is a thin adapter behind the Output port."""

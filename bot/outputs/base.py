@@ -1,0 +1,36 @@
+"""The Output port: what the delivery loop needs from any destination (terminal, file, chat)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.models import Alert, Destination
+from bot.errors import RadarError
+
+
+class DeliveryError(RadarError):
+    """A send failed. Permanent failures (bad channel, revoked token) are not retried."""
+
+    def __init__(
+        self, message: str, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Output(Protocol):
+    @property
+    def destination(self) -> Destination: ...
+
+    async def send(self, alert: Alert) -> str | None:
+        """Post a new alert; returns the platform's message reference, if it has one."""
+        ...
+
+    async def send_followup(
+        self, alert: Alert, parent_ref: str | None, new_link: str | None
+    ) -> str | None:
+        """Add later coverage of an alerted story (a thread reply and a '+N sources' edit on chat)."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,277 @@
+"""The service layer: poll due feeds (fetch → parse → understand → store) and drain the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.core.models import Alert, CycleReport, Destination, Entry
+from bot.core.schedule import next_after_failure, next_after_success
+from bot.core.stories import StoryIndex
+from bot.core.understand import Understander
+from bot.errors import FeedError
+from bot.outputs.base import DeliveryError, Output
+from bot.settings import Settings
+from bot.sources.fetch import Fetcher, FetchResult
+from bot.sources.parse import parse_feed
+from bot.store.repository import FeedRow, NewItem, Store, StoryRow
+
+log = logging.getLogger("radar.cycle")
+MAX_DELIVERY_ATTEMPTS = 8
+
+Clock = Callable[[], datetime]
+Progress = Callable[[FeedRow, str], None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def story_alert(story: StoryRow) -> Alert:
+    url = story.url or (story.links[0] if story.links else "")
+    return Alert(
+        story_id=story.id,
+        url=url,
+        title=story.title,
+        topics=tuple(story.topics),
+        scores=story.scores,
+        reasons=story.reasons,
+        summary=story.summary,
+        source=story.source or "",
+        published=story.published_at,
+        language=story.language or "en",
+        also=tuple(link for link in story.links if link != url),
+        move=story.move,
+        sources_count=max(story.item_count, len(story.links)),
+    )
+
+
+class Radar:
+    """One instance per process; the CLI, the scheduler and chat commands all go through it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        understander: Understander,
+        outputs: Mapping[str, Output],
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.understander = understander
+        self.outputs = dict(outputs)
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._cycle_lock = asyncio.Lock()
+        self._deliver_lock = asyncio.Lock()
+        self.last_cycle: tuple[datetime, CycleReport] | None = None
+
+    def destinations(self) -> list[Destination]:
+        return [out.destination for out in self.outputs.values()]
+
+    def _interval(self, feed: FeedRow) -> float:
+        return feed.interval_s or self.settings.poll.interval
+
+    def fetcher(self, public_only: bool = False) -> Fetcher:
+        poll = self.settings.poll
+        return Fetcher(
+            user_agent=poll.user_agent,
+            concurrency=poll.concurrency,
+            per_host=poll.per_host,
+            connect_timeout=poll.connect_timeout,
+            timeout=poll.timeout,
+            max_body=poll.max_body,
+            public_only=public_only,
+        )
+
+    # -- polling ------------------------------------------------------------------------------
+
+    async def poll(
+        self, feeds: Sequence[FeedRow] | None = None, progress: Progress | None = None
+    ) -> CycleReport:
+        """Poll the given feeds (default: every due feed). A failing feed never stops the others."""
+        async with self._cycle_lock:
+            now = self.clock()
+            todo = list(feeds) if feeds is not None else self.store.due_feeds(now)
+            report = CycleReport()
+            index = StoryIndex(timedelta(seconds=self.settings.stories.window))
+            self.store.load_story_index(index, now - index.window)
+            destinations = self.destinations()
+
+            async with self.fetcher() as fetcher:
+
+                async def fetch(feed: FeedRow) -> tuple[FeedRow, FetchResult]:
+                    return feed, await fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified)
+
+                for next_done in asyncio.as_completed([fetch(f) for f in todo]):
+                    feed, result = await next_done
+                    outcome = self._handle(feed, result, report, index, destinations)
+                    if progress is not None:
+                        progress(feed, outcome)
+            self.last_cycle = (self.clock(), report)
+            return report
+
+    def _handle(
+        self,
+        feed: FeedRow,
+        result: FetchResult,
+        report: CycleReport,
+        index: StoryIndex,
+        destinations: Sequence[Destination],
+    ) -> str:
+        now = self.clock()
+        interval = self._interval(feed)
+        if result.status == "not_modified":
+            report.not_modified += 1
+            self.store.record_not_modified(
+                feed.id, now, next_after_success(now, interval, self.settings.poll.jitter, self.rng)
+            )
+            return "not modified"
+        if result.status in ("gone", "error"):
+            return self._fail(feed, now, result.error or "unknown error", report, result)
+        try:
+            parsed = parse_feed(result.body, result.content_type, feed.fetch_url, feed.language)
+        except FeedError as exc:
+            return self._fail(feed, now, str(exc), report, result)
+        except Exception as exc:  # a parser bug is this feed's problem, never the cycle's
+            log.exception("parser crashed on %s", feed.url)
+            return self._fail(feed, now, f"parser crashed: {type(exc).__name__}", report, result)
+        fresh = self.store.new_entries(feed.id, parsed.entries)
+        first_poll = feed.last_ok_at is None
+        horizon = now - timedelta(seconds=self.settings.poll.first_poll_window)
+        new_items = [self._understand(entry, feed, first_poll, horizon) for entry in fresh]
+        source = feed.name or parsed.title or feed.url
+        ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now)
+        warning = "feed is malformed; items were recovered" if parsed.recovered else None
+        self.store.record_success(
+            feed.id,
+            now,
+            next_after_success(now, interval, self.settings.poll.jitter, self.rng),
+            result.etag,
+            result.last_modified,
+            result.moved_to,
+            parsed.title,
+            warning,
+        )
+        if result.moved_to:
+            log.info("feed %s moved permanently to %s", feed.url, result.moved_to)
+        report.polled += 1
+        report.new_items += ingest.new_items
+        report.alerts += ingest.alerts_queued
+        return f"{ingest.new_items} new"
+
+    def _understand(
+        self, entry: Entry, feed: FeedRow, first_poll: bool, horizon: datetime
+    ) -> NewItem:
+        und = self.understander.understand(entry.title, entry.text, feed.language or entry.language)
+        # A new feed's backlog must not flood channels: on its first poll only recent items may alert.
+        alertable = not first_poll or (entry.published is not None and entry.published >= horizon)
+        return NewItem(entry=entry, understanding=und, alertable=alertable)
+
+    def _fail(
+        self, feed: FeedRow, now: datetime, error: str, report: CycleReport, result: FetchResult
+    ) -> str:
+        report.failed += 1
+        report.errors[feed.url] = error
+        disable = error if result.status == "gone" else None
+        retry = next_after_failure(
+            now,
+            feed.error_count + 1,
+            self._interval(feed),
+            self.settings.poll.max_backoff,
+            result.retry_after,
+        )
+        self.store.record_failure(feed.id, now, error, retry, disable)
+        level = logging.WARNING if disable or feed.error_count == 0 else logging.INFO
+        log.log(
+            level,
+            "feed %s failed: %s%s",
+            feed.display_name,
+            error,
+            " (disabled)" if disable else "",
+        )
+        return "disabled" if disable else "failed"
+
+    # -- delivery -----------------------------------------------------------------------------
+
+    async def deliver(self) -> int:
+        """Send what the outbox holds; returns how many sends succeeded."""
+        async with self._deliver_lock:
+            sent = 0
+            now = self.clock()
+            cache: dict[int, Alert | None] = {}
+            for row in self.store.pending_deliveries(now):
+                output = self.outputs.get(row.destination)
+                if output is None:
+                    self.store.mark_retry(
+                        row.id, "destination is no longer configured", now, give_up=True
+                    )
+                    continue
+                if row.story_id not in cache:
+                    story = self.store.story(row.story_id)
+                    cache[row.story_id] = story_alert(story) if story else None
+                alert = cache[row.story_id]
+                if alert is None:
+                    self.store.mark_retry(row.id, "story vanished", now, give_up=True)
+                    continue
+                try:
+                    if row.kind == "alert":
+                        ref = await output.send(alert)
+                    else:
+                        ref = await output.send_followup(alert, row.parent_ref, None)
+                except DeliveryError as exc:
+                    self._delivery_failed(
+                        row.id,
+                        row.attempts,
+                        row.destination,
+                        str(exc),
+                        exc.permanent,
+                        exc.retry_after,
+                    )
+                    continue
+                except OSError as exc:
+                    self._delivery_failed(
+                        row.id,
+                        row.attempts,
+                        row.destination,
+                        f"{type(exc).__name__}: {exc}",
+                        False,
+                        None,
+                    )
+                    continue
+                self.store.mark_sent(row.id, ref, self.clock())
+                sent += 1
+            return sent
+
+    def _delivery_failed(
+        self,
+        delivery_id: int,
+        attempts: int,
+        destination: str,
+        error: str,
+        permanent: bool,
+        retry_after: float | None,
+    ) -> None:
+        give_up = permanent or attempts + 1 >= MAX_DELIVERY_ATTEMPTS
+        delay = retry_after if retry_after is not None else min(3600.0, 15.0 * 2**attempts)
+        self.store.mark_retry(delivery_id, error, self.clock() + timedelta(seconds=delay), give_up)
+        log.warning(
+            "delivery to %s failed%s: %s",
+            destination,
+            " for good" if give_up else ", will retry",
+            error,
+        )
+
+    async def wait_idle(self) -> None:
+        """Return once no poll cycle or delivery is running."""
+        async with self._cycle_lock, self._deliver_lock:
+            return
+
+    async def aclose(self) -> None:
+        for output in self.outputs.values():
+            await output.aclose()

@@ -1,0 +1,1 @@
+"""Where items come from: fetching feeds over HTTP or from disk, and parsing them."""

@@ -1,0 +1,857 @@
+"""The one place that reads and writes the database; everything else sees plain rows and values."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+
+from bot.core.models import Destination, Entry, Move, Understanding
+from bot.core.routing import route
+from bot.core.stories import StoryIndex, StoryRef, StoryState, person_keys, title_words
+from bot.errors import ConfigError
+from bot.store import migrate
+from bot.store.schema import deliveries, feedback, feeds, items, stories, subscriptions, verdicts
+
+MODEL_NAME = "radar-linear-1"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    id: int
+    url: str
+    fetch_url: str
+    name: str | None
+    language: str | None
+    origin: str
+    interval_s: float | None
+    etag: str | None
+    last_modified: str | None
+    next_poll_at: datetime | None
+    last_polled_at: datetime | None
+    last_ok_at: datetime | None
+    error_count: int
+    last_error: str | None
+    disabled_reason: str | None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An entry that is new to its feed, with what the understanding stage made of it."""
+
+    entry: Entry
+    understanding: Understanding
+    alertable: bool
+
+
+@dataclass(slots=True)
+class IngestResult:
+    new_items: int = 0
+    new_stories: int = 0
+    alerts_queued: int = 0
+    followups_queued: int = 0
+    story_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    id: int
+    story_id: int
+    destination: str
+    kind: str
+    item_id: int | None
+    attempts: int
+    parent_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    id: int
+    title: str
+    url: str | None
+    source: str | None
+    language: str | None
+    summary: str
+    topics: list[str]
+    scores: dict[str, float]
+    reasons: dict[str, list[str]]
+    move: Move | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    item_count: int
+    links: list[str]
+
+
+def item_key(entry: Entry) -> str:
+    return entry.guid or entry.url or content_hash(entry)
+
+
+def content_hash(entry: Entry) -> str:
+    return hashlib.sha1(f"{entry.title}\n{entry.text}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _insert_ignore(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows, skipping those that break a unique constraint; returns how many went in."""
+    if not rows:
+        return 0
+    stmt: Any
+    if conn.dialect.name == "sqlite":
+        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - PostgreSQL comes later; its dialect has the same construct
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table).on_conflict_do_nothing()
+    total = 0
+    for row in rows:
+        total += conn.execute(stmt, row).rowcount or 0
+    return total
+
+
+class Store:
+    """SQL repository over SQLAlchemy Core; SQLite (WAL) by default."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            folder = Path(parsed.database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise ConfigError(f"storage.url: folder {folder} does not exist")
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        migrate.upgrade(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def sync_feeds(
+        self, configured: Iterable[tuple[str, str | None, str | None, float | None, bool]]
+    ) -> None:
+        """Make the feeds table match the config: add new feeds, update names, disable removed ones."""
+        now = _now()
+        wanted = {
+            url: (name, lang, interval, enabled)
+            for url, name, lang, interval, enabled in configured
+        }
+        with self.engine.begin() as conn:
+            existing = {
+                r.url: r for r in conn.execute(select(feeds).where(feeds.c.origin == "config"))
+            }
+            for url, (name, lang, interval, enabled) in wanted.items():
+                reason = None if enabled else "disabled in config"
+                row = existing.get(url)
+                if row is None:
+                    conn.execute(
+                        insert(feeds).values(
+                            url=url,
+                            fetch_url=url,
+                            name=name,
+                            language=lang,
+                            origin="config",
+                            interval_s=interval,
+                            error_count=0,
+                            created_at=now,
+                            disabled_reason=reason,
+                        )
+                    )
+                    continue
+                values: dict[str, Any] = {"name": name, "language": lang, "interval_s": interval}
+                if row.disabled_reason in ("removed from config", "disabled in config") or reason:
+                    values["disabled_reason"] = reason
+                conn.execute(update(feeds).where(feeds.c.id == row.id).values(**values))
+            for url, row in existing.items():
+                if url not in wanted and row.disabled_reason is None:
+                    conn.execute(
+                        update(feeds)
+                        .where(feeds.c.id == row.id)
+                        .values(disabled_reason="removed from config")
+                    )
+
+    def add_feed(self, url: str, origin: str, name: str | None = None) -> FeedRow:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(feeds).values(
+                    url=url,
+                    fetch_url=url,
+                    name=name,
+                    origin=origin,
+                    error_count=0,
+                    created_at=_now(),
+                )
+            )
+        feed = self.feed_by_url(url)
+        assert feed is not None
+        return feed
+
+    def feed_by_url(self, url: str) -> FeedRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(feeds).where(feeds.c.url == url)).first()
+        return self._feed(row) if row else None
+
+    def list_feeds(self, include_disabled: bool = True) -> list[FeedRow]:
+        query = select(feeds).order_by(feeds.c.id)
+        if not include_disabled:
+            query = query.where(feeds.c.disabled_reason.is_(None))
+        with self.engine.connect() as conn:
+            return [self._feed(r) for r in conn.execute(query)]
+
+    def due_feeds(self, now: datetime) -> list[FeedRow]:
+        query = (
+            select(feeds)
+            .where(feeds.c.disabled_reason.is_(None))
+            .where(or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now))
+            .order_by(feeds.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [self._feed(r) for r in conn.execute(query)]
+
+    @staticmethod
+    def _feed(row: Any) -> FeedRow:
+        return FeedRow(**{f: getattr(row, f) for f in FeedRow.__dataclass_fields__})
+
+    def record_not_modified(self, feed_id: int, now: datetime, next_poll: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(
+                    last_polled_at=now,
+                    last_ok_at=now,
+                    next_poll_at=next_poll,
+                    error_count=0,
+                    last_error=None,
+                )
+            )
+
+    def record_failure(
+        self,
+        feed_id: int,
+        now: datetime,
+        error: str,
+        next_poll: datetime,
+        disable: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "last_polled_at": now,
+            "next_poll_at": next_poll,
+            "error_count": feeds.c.error_count + 1,
+            "last_error": error[:500],
+        }
+        if disable:
+            values["disabled_reason"] = disable
+        with self.engine.begin() as conn:
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+    def record_success(
+        self,
+        feed_id: int,
+        now: datetime,
+        next_poll: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        fetch_url: str | None,
+        feed_title: str | None,
+        warning: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "last_polled_at": now,
+            "last_ok_at": now,
+            "next_poll_at": next_poll,
+            "etag": etag,
+            "last_modified": last_modified,
+            "error_count": 0,
+            "last_error": warning,
+        }
+        if fetch_url:
+            values["fetch_url"] = fetch_url
+        with self.engine.begin() as conn:
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+            if feed_title:
+                conn.execute(
+                    update(feeds)
+                    .where(feeds.c.id == feed_id, feeds.c.name.is_(None))
+                    .values(name=feed_title[:200])
+                )
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    def new_entries(self, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
+        """The entries this feed has not given before (first occurrence of each key wins)."""
+        keys = {item_key(e): e for e in reversed(entries)}
+        known: set[str] = set()
+        key_list = list(keys)
+        with self.engine.connect() as conn:
+            for start in range(0, len(key_list), 500):
+                chunk = key_list[start : start + 500]
+                known.update(
+                    conn.execute(
+                        select(items.c.item_key).where(
+                            items.c.feed_id == feed_id, items.c.item_key.in_(chunk)
+                        )
+                    ).scalars()
+                )
+        seen: set[str] = set()
+        fresh: list[Entry] = []
+        for entry in entries:
+            key = item_key(entry)
+            if key in known or key in seen:
+                continue
+            seen.add(key)
+            fresh.append(entry)
+        return fresh
+
+    def load_story_index(self, index: StoryIndex, since: datetime) -> None:
+        query = select(
+            stories.c.id,
+            stories.c.title_key,
+            stories.c.people,
+            stories.c.move,
+            stories.c.last_seen_at,
+        ).where(stories.c.flagged.is_(True), stories.c.last_seen_at >= since)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                to_org = (row.move or {}).get("to") if row.move else None
+                index.add(
+                    StoryRef(
+                        story_id=row.id,
+                        words=frozenset((row.title_key or "").split()),
+                        people=frozenset(p for p in (row.people or "").split("|") if p),
+                        to_org=to_org,
+                        seen_at=row.last_seen_at,
+                    )
+                )
+
+    def ingest(
+        self,
+        feed_id: int,
+        source: str,
+        new: Sequence[NewItem],
+        destinations: Sequence[Destination],
+        index: StoryIndex,
+        now: datetime,
+    ) -> IngestResult:
+        """Store new items, their verdicts and stories, and queue deliveries, all in one transaction,
+        so that an alert is in the outbox exactly when its story is in the database."""
+        result = IngestResult()
+        if not new:
+            return result
+        with self.engine.begin() as conn:
+            by_link = self._stories_by_link(conn, new)
+            # Assign each item to an existing story (negative keys are stories this batch creates).
+            assigned: list[int] = []
+            fresh: dict[int, list[NewItem]] = {}
+            for item in new:
+                entry, und = item.entry, item.understanding
+                story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
+                if story_id is None and und.labels:
+                    story_id = index.find(*_cluster_key(entry, und), now)
+                if story_id is None:
+                    story_id = -(len(fresh) + 1)
+                    if und.labels:
+                        words, people, to_org = _cluster_key(entry, und)
+                        index.add(StoryRef(story_id, words, people, to_org, now))
+                if story_id < 0:
+                    fresh.setdefault(story_id, []).append(item)
+                for link in (entry.url, entry.guid):
+                    if link:
+                        by_link[link] = story_id
+                assigned.append(story_id)
+            real_ids = self._insert_new_stories(conn, fresh, source, now)
+            index.rename(real_ids)
+            story_ids = [real_ids.get(sid, sid) for sid in assigned]
+            item_ids = self._insert_items(conn, feed_id, new, story_ids, now)
+            result.new_items = len(item_ids)
+            result.new_stories = len(real_ids)
+
+            to_route: list[tuple[int, StoryState]] = []
+            for temp_id, real_id in real_ids.items():
+                state = StoryState()
+                for item in fresh[temp_id]:
+                    state = state.merge(item.understanding, item.alertable)
+                to_route.append((real_id, state))
+            created = set(real_ids.values())
+            old: dict[int, list[tuple[int, NewItem]]] = {}
+            for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
+                if sid not in created:
+                    old.setdefault(sid, []).append((iid, item))
+            for story_id, added in old.items():
+                state = self._update_story(conn, story_id, added, now)
+                to_route.append((story_id, state))
+                result.followups_queued += self._queue_followups(
+                    conn, story_id, added, destinations, now
+                )
+            for story_id, state in to_route:
+                result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
+            result.story_ids = [sid for sid, _ in to_route]
+        return result
+
+    @staticmethod
+    def _stories_by_link(conn: Connection, new: Sequence[NewItem]) -> dict[str, int]:
+        links = list(
+            {n.entry.url for n in new if n.entry.url} | {n.entry.guid for n in new if n.entry.guid}
+        )
+        found: dict[str, int] = {}
+        for start in range(0, len(links), 400):
+            chunk = links[start : start + 400]
+            query = select(items.c.url, items.c.guid, items.c.story_id).where(
+                or_(items.c.url.in_(chunk), items.c.guid.in_(chunk))
+            )
+            for row in conn.execute(query):
+                for link in (row.url, row.guid):
+                    if link in chunk:
+                        found.setdefault(link, row.story_id)
+        return found
+
+    @staticmethod
+    def _insert_new_stories(
+        conn: Connection, fresh: dict[int, list[NewItem]], source: str, now: datetime
+    ) -> dict[int, int]:
+        if not fresh:
+            return {}
+        temp_ids = list(fresh)
+        rows = []
+        for temp_id in temp_ids:
+            group = fresh[temp_id]
+            state = StoryState()
+            for item in group:
+                state = state.merge(item.understanding, item.alertable)
+            first = group[0].entry
+            rows.append(_story_values(first, state, len(group), source, now))
+        ids = (
+            conn.execute(
+                insert(stories).returning(stories.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        return {temp: int(real) for temp, real in zip(temp_ids, ids, strict=True)}
+
+    @staticmethod
+    def _insert_items(
+        conn: Connection,
+        feed_id: int,
+        new: Sequence[NewItem],
+        story_ids: Sequence[int],
+        now: datetime,
+    ) -> list[int]:
+        rows = [
+            {
+                "feed_id": feed_id,
+                "item_key": item_key(n.entry),
+                "guid": n.entry.guid,
+                "url": n.entry.url,
+                "link": n.entry.link,
+                "title": n.entry.title,
+                "text": n.entry.text[:8000],
+                "published_at": n.entry.published,
+                "first_seen_at": now,
+                "language": n.understanding.language,
+                "content_hash": content_hash(n.entry),
+                "story_id": sid,
+            }
+            for n, sid in zip(new, story_ids, strict=True)
+        ]
+        ids = [
+            int(i)
+            for i in conn.execute(
+                insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        ]
+        verdict_rows = [
+            {
+                "item_id": item_id,
+                "topic": v.topic,
+                "score": v.score,
+                "flagged": v.flagged,
+                "reasons": list(v.reasons),
+                "model": MODEL_NAME,
+            }
+            for item_id, n in zip(ids, new, strict=True)
+            for v in n.understanding.verdicts.values()
+        ]
+        conn.execute(insert(verdicts), verdict_rows)
+        return ids
+
+    @staticmethod
+    def _update_story(
+        conn: Connection, story_id: int, added: list[tuple[int, NewItem]], now: datetime
+    ) -> StoryState:
+        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        state = StoryState(
+            topics=frozenset(row.topics or []),
+            scores=tuple(sorted((row.scores or {}).items())),
+            reasons=tuple(sorted((k, tuple(v)) for k, v in (row.reasons or {}).items())),
+            move=Move.from_dict(row.move) if row.move else None,
+            summary=row.summary,
+            alertable=bool(row.alertable),
+        )
+        for _item_id, item in added:
+            state = state.merge(item.understanding, item.alertable)
+        values = _state_values(state)
+        values.update(last_seen_at=now, item_count=row.item_count + len(added))
+        if state.topics and not row.title_key:
+            values["title_key"] = " ".join(sorted(title_words(row.title)))
+        conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+        return state
+
+    @staticmethod
+    def _queue_alerts(
+        conn: Connection,
+        story_id: int,
+        state: StoryState,
+        destinations: Sequence[Destination],
+        now: datetime,
+    ) -> int:
+        if not (state.alertable and state.topics):
+            return 0
+        targets = route(state.topics, dict(state.scores), destinations)
+        return _insert_ignore(
+            conn, deliveries, [_delivery(story_id, d.key, "alert", None, now) for d in targets]
+        )
+
+    @staticmethod
+    def _queue_followups(
+        conn: Connection,
+        story_id: int,
+        added: list[tuple[int, NewItem]],
+        destinations: Sequence[Destination],
+        now: datetime,
+    ) -> int:
+        """Coverage arriving after a story's alert, for destinations that thread follow-ups."""
+        threaded = {d.key for d in destinations if d.followups}
+        if not threaded:
+            return 0
+        alerted = set(
+            conn.execute(
+                select(deliveries.c.destination).where(
+                    deliveries.c.story_id == story_id, deliveries.c.kind == "alert"
+                )
+            ).scalars()
+        )
+        rows = [
+            _delivery(story_id, key, "followup", item_id, now)
+            for key in sorted(threaded & alerted)
+            for item_id, _ in added
+        ]
+        return _insert_ignore(conn, deliveries, rows)
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def pending_deliveries(self, now: datetime, limit: int = 500) -> list[DeliveryRow]:
+        parent = deliveries.alias("parent")
+        parent_ref = (
+            select(parent.c.message_ref)
+            .where(
+                parent.c.story_id == deliveries.c.story_id,
+                parent.c.destination == deliveries.c.destination,
+                parent.c.kind == "alert",
+            )
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                deliveries.c.id,
+                deliveries.c.story_id,
+                deliveries.c.destination,
+                deliveries.c.kind,
+                deliveries.c.item_id,
+                deliveries.c.attempts,
+                parent_ref.label("parent_ref"),
+            )
+            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [DeliveryRow(**r._mapping) for r in conn.execute(query)]
+
+    def mark_sent(self, delivery_id: int, message_ref: str | None, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id)
+                .values(
+                    status="sent",
+                    message_ref=message_ref,
+                    sent_at=now,
+                    attempts=deliveries.c.attempts + 1,
+                )
+            )
+
+    def mark_retry(
+        self, delivery_id: int, error: str, next_attempt: datetime, give_up: bool
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id)
+                .values(
+                    status="failed" if give_up else "pending",
+                    last_error=error[:500],
+                    next_attempt_at=next_attempt,
+                    attempts=deliveries.c.attempts + 1,
+                )
+            )
+
+    def delivery_counts(self, since: datetime | None = None) -> dict[str, int]:
+        query = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+        if since is not None:
+            query = query.where(deliveries.c.created_at >= since)
+        with self.engine.connect() as conn:
+            return {status: int(count) for status, count in conn.execute(query)}
+
+    # -- stories ------------------------------------------------------------------------------
+
+    def story(self, story_id: int) -> StoryRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(stories).where(stories.c.id == story_id)).first()
+            if row is None:
+                return None
+            links = self._links(conn, [story_id]).get(story_id, [])
+        return self._story(row, links)
+
+    def _links(self, conn: Connection, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        query = (
+            select(items.c.story_id, items.c.url, items.c.link)
+            .where(items.c.story_id.in_(story_ids))
+            .order_by(items.c.id)
+        )
+        for row in conn.execute(query):
+            link = row.url or row.link
+            bucket = out.setdefault(row.story_id, [])
+            if link and link not in bucket:
+                bucket.append(link)
+        return out
+
+    @staticmethod
+    def _story(row: Any, links: list[str]) -> StoryRow:
+        return StoryRow(
+            id=row.id,
+            title=row.title,
+            url=row.url,
+            source=row.source,
+            language=row.language,
+            summary=row.summary,
+            topics=list(row.topics or []),
+            scores={k: float(v) for k, v in (row.scores or {}).items()},
+            reasons={k: list(v) for k, v in (row.reasons or {}).items()},
+            move=Move.from_dict(row.move) if row.move else None,
+            published_at=row.published_at,
+            first_seen_at=row.first_seen_at,
+            last_seen_at=row.last_seen_at,
+            item_count=row.item_count,
+            links=links,
+        )
+
+    def top_stories(
+        self, since: datetime, topic: str | None = None, limit: int = 10
+    ) -> list[StoryRow]:
+        """Flagged stories first seen since `since`, best first (score, then coverage)."""
+        query = select(stories).where(stories.c.first_seen_at >= since, stories.c.flagged.is_(True))
+        with self.engine.connect() as conn:
+            rows = [
+                r for r in conn.execute(query) if r.topics and (topic is None or topic in r.topics)
+            ]
+            rows.sort(
+                key=lambda r: (
+                    max(
+                        (r.scores or {}).get(t, 0.0)
+                        for t in (r.topics if topic is None else [topic])
+                    ),
+                    r.item_count,
+                ),
+                reverse=True,
+            )
+            rows = rows[:limit]
+            links = self._links(conn, [r.id for r in rows])
+        return [self._story(r, links.get(r.id, [])) for r in rows]
+
+    def story_by_link(self, link: str) -> StoryRow | None:
+        with self.engine.connect() as conn:
+            story_id = conn.execute(
+                select(items.c.story_id).where(
+                    or_(items.c.url == link, items.c.link == link, items.c.guid == link)
+                )
+            ).scalar()
+        return self.story(int(story_id)) if story_id is not None else None
+
+    def item_verdicts(self, story_id: int) -> list[dict[str, Any]]:
+        query = (
+            select(
+                items.c.title,
+                items.c.url,
+                verdicts.c.topic,
+                verdicts.c.score,
+                verdicts.c.flagged,
+                verdicts.c.reasons,
+            )
+            .join(verdicts, verdicts.c.item_id == items.c.id)
+            .where(items.c.story_id == story_id)
+            .order_by(items.c.id, verdicts.c.topic)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def moves_since(self, since: datetime) -> list[StoryRow]:
+        query = (
+            select(stories)
+            .where(stories.c.first_seen_at >= since, stories.c.move.is_not(None))
+            .order_by(stories.c.first_seen_at)
+        )
+        with self.engine.connect() as conn:
+            rows = [r for r in conn.execute(query) if "talent_war" in (r.topics or [])]
+        return [self._story(r, []) for r in rows]
+
+    # -- feedback and subscriptions -----------------------------------------------------------
+
+    def record_vote(self, story_id: int, platform: str, user: str, vote: int) -> None:
+        now = _now()
+        with self.engine.begin() as conn:
+            existing = conn.execute(
+                select(feedback.c.id).where(
+                    feedback.c.story_id == story_id,
+                    feedback.c.platform == platform,
+                    feedback.c.user == user,
+                )
+            ).scalar()
+            if existing is None:
+                conn.execute(
+                    insert(feedback).values(
+                        story_id=story_id, platform=platform, user=user, vote=vote, created_at=now
+                    )
+                )
+            else:
+                conn.execute(
+                    update(feedback)
+                    .where(feedback.c.id == existing)
+                    .values(vote=vote, created_at=now)
+                )
+
+    def feedback_examples(self) -> list[tuple[StoryRow, int]]:
+        """Each voted story with the sum of its votes."""
+        query = select(feedback.c.story_id, func.sum(feedback.c.vote)).group_by(feedback.c.story_id)
+        with self.engine.connect() as conn:
+            totals = [(int(s), int(v)) for s, v in conn.execute(query)]
+        out = []
+        for story_id, vote in totals:
+            story = self.story(story_id)
+            if story is not None and vote != 0:
+                out.append((story, vote))
+        return out
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(subscriptions))]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "feeds": int(conn.execute(select(func.count()).select_from(feeds)).scalar_one()),
+                "items": int(conn.execute(select(func.count()).select_from(items)).scalar_one()),
+                "stories": int(
+                    conn.execute(select(func.count()).select_from(stories)).scalar_one()
+                ),
+                "flagged": int(
+                    conn.execute(
+                        select(func.count()).select_from(stories).where(stories.c.flagged.is_(True))
+                    ).scalar_one()
+                ),
+            }
+
+
+def _cluster_key(
+    entry: Entry, und: Understanding
+) -> tuple[frozenset[str], frozenset[str], str | None]:
+    people = person_keys(und.move.people) if und.move else frozenset()
+    return title_words(entry.title), people, und.move.to_org if und.move else None
+
+
+def _state_values(state: StoryState) -> dict[str, Any]:
+    return {
+        "flagged": bool(state.topics),
+        "topics": sorted(state.topics),
+        "scores": dict(state.scores),
+        "reasons": {k: list(v) for k, v in state.reasons},
+        "move": state.move.to_dict() if state.move else None,
+        "people": "|".join(sorted(person_keys(state.move.people))) if state.move else None,
+        "summary": state.summary,
+        "alertable": state.alertable,
+    }
+
+
+def _story_values(
+    entry: Entry, state: StoryState, count: int, source: str, now: datetime
+) -> dict[str, Any]:
+    values = _state_values(state)
+    values.update(
+        title=entry.title,
+        url=entry.url or entry.link,
+        source=source,
+        language=entry.language,
+        title_key=" ".join(sorted(title_words(entry.title))) if state.topics else None,
+        published_at=entry.published,
+        first_seen_at=now,
+        last_seen_at=now,
+        item_count=count,
+    )
+    return values
+
+
+def _delivery(
+    story_id: int, key: str, kind: str, item_id: int | None, now: datetime
+) -> dict[str, Any]:
+    suffix = "alert" if item_id is None else f"item:{item_id}"
+    return {
+        "story_id": story_id,
+        "destination": key,
+        "kind": kind,
+        "item_id": item_id,
+        "dedupe_key": f"{story_id}|{key}|{suffix}",
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }

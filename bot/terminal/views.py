@@ -1,0 +1,240 @@
+"""Terminal views of stored data: digest, why, moves, feed health, feed checks, eval and retraining."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bot.core.classify import Classifier
+from bot.core.digest import net_flow, topic_label
+from bot.core.models import TOPIC_TITLES, TOPICS
+from bot.errors import FeedError
+from bot.evaluation import evaluate, facts_of, load_corpus, train_model
+from bot.settings import Settings
+from bot.sources.fetch import Fetcher
+from bot.sources.parse import parse_feed
+from bot.store.repository import FeedRow, Store, StoryRow
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    seconds = (now - when).total_seconds()
+    if seconds < 0:
+        seconds = -seconds
+        suffix = "from now"
+    else:
+        suffix = "ago"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} {suffix}"
+    return f"{int(seconds)}s {suffix}"
+
+
+def print_digest(
+    console: Console, store: Store, period: timedelta, topic: str | None, limit: int, label: str
+) -> None:
+    stories = store.top_stories(datetime.now(UTC) - period, topic, limit)
+    heading = f"Top stories, last {label}" + (f" — {TOPIC_TITLES[topic]}" if topic else "")
+    console.print(Text(heading, style="bold"))
+    if not stories:
+        console.print(Text("No flagged stories in this period.", style="dim"))
+        return
+    for n, story in enumerate(stories, 1):
+        render_digest_line(console, n, story)
+
+
+def render_digest_line(console: Console, n: int, story: StoryRow) -> None:
+    line = Text(f"{n:>2}. ")
+    line.append(
+        f"[{topic_label(story.topics)}] ",
+        style="magenta" if "talent_war" in story.topics else "cyan",
+    )
+    line.append(story.title, style="bold")
+    score = max((story.scores.get(t, 0.0) for t in story.topics), default=0.0)
+    sources = max(story.item_count, len(story.links))
+    line.append(f"  {score:.2f} · {sources} source{'s' if sources != 1 else ''}", style="dim")
+    console.print(line)
+    if story.move is not None:
+        console.print(Text(f"    {story.move.line()}", style="green"))
+    if story.url:
+        console.print(Text(f"    {story.url}", style="dim underline"))
+
+
+def print_why(console: Console, store: Store, target: str) -> bool:
+    story = store.story(int(target)) if target.isdigit() else store.story_by_link(target.strip())
+    if story is None:
+        from bot.core.links import canonical_url
+
+        canonical = canonical_url(target)
+        story = store.story_by_link(canonical) if canonical else None
+    if story is None:
+        return False
+    console.print(Text(f"Story {story.id}: {story.title}", style="bold"))
+    for topic in TOPICS:
+        flagged = topic in story.topics
+        line = Text(f"  {TOPIC_TITLES[topic]:<11} {story.scores.get(topic, 0.0):.2f} ")
+        line.append("flagged" if flagged else "not flagged", style="green" if flagged else "dim")
+        console.print(line)
+        for reason in story.reasons.get(topic, []):
+            console.print(Text(f"    - {reason}"))
+    if story.move is not None:
+        console.print(Text(f"  move ({story.move.kind}): {story.move.line()}"))
+    for row in store.item_verdicts(story.id):
+        mark = "✓" if row["flagged"] else "·"
+        console.print(
+            Text(f"  {mark} {row['topic']:<10} {row['score']:.2f}  {row['url'] or ''}", style="dim")
+        )
+    return True
+
+
+def print_moves(console: Console, store: Store, period: timedelta, label: str) -> None:
+    stories = store.moves_since(datetime.now(UTC) - period)
+    table = Table(title=f"Talent moves, last {label}", header_style="bold")
+    for col in ("when", "who", "from", "to", "role", "kind"):
+        table.add_column(col)
+    moves = []
+    for story in stories:
+        assert story.move is not None
+        moves.append(story.move)
+        m = story.move
+        table.add_row(
+            story.first_seen_at.strftime("%Y-%m-%d"),
+            ", ".join(m.people) or "—",
+            m.from_org or "?",
+            m.to_org or "?",
+            m.role or "",
+            m.kind,
+        )
+    console.print(table)
+    flow = Table(title="Net flow of people", header_style="bold")
+    for col in ("organisation", "in", "out", "net"):
+        flow.add_column(col, justify="right" if col != "organisation" else "left")
+    for org, gained, lost in net_flow(moves):
+        net = gained - lost
+        flow.add_row(
+            org,
+            str(gained),
+            str(lost),
+            Text(f"{net:+d}", style="green" if net > 0 else "red" if net < 0 else ""),
+        )
+    console.print(flow)
+
+
+def print_feeds(console: Console, feeds: list[FeedRow]) -> None:
+    now = datetime.now(UTC)
+    table = Table(title="Feeds", header_style="bold")
+    for col in ("id", "feed", "status", "last poll", "next poll", "errors", "last error"):
+        table.add_column(col, overflow="fold")
+    for feed in feeds:
+        if feed.disabled_reason:
+            status = Text("disabled", style="red")
+        elif feed.error_count:
+            status = Text("failing", style="yellow")
+        elif feed.last_ok_at is None:
+            status = Text("new", style="blue")
+        else:
+            status = Text("ok", style="green")
+        table.add_row(
+            str(feed.id),
+            feed.display_name,
+            status,
+            _ago(feed.last_polled_at, now),
+            "—"
+            if feed.disabled_reason
+            else _ago(feed.next_poll_at, now)
+            if feed.next_poll_at
+            else "due",
+            str(feed.error_count),
+            feed.disabled_reason or feed.last_error or "",
+        )
+    console.print(table)
+
+
+async def check_feeds(console: Console, settings: Settings) -> bool:
+    poll = settings.poll
+    fetcher = Fetcher(
+        user_agent=poll.user_agent,
+        concurrency=poll.concurrency,
+        per_host=poll.per_host,
+        connect_timeout=poll.connect_timeout,
+        timeout=poll.timeout,
+        max_body=poll.max_body,
+    )
+    table = Table(title="Feed check", header_style="bold")
+    for col in ("feed", "result", "items", "detail"):
+        table.add_column(col, overflow="fold")
+    ok = True
+    async with fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(f.url) for f in settings.feeds))
+    for feed, result in zip(settings.feeds, results, strict=True):
+        name = feed.name or feed.url
+        if result.status != "ok":
+            ok = False
+            table.add_row(name, Text("failed", style="red"), "", result.error or result.status)
+            continue
+        try:
+            parsed = parse_feed(result.body, result.content_type, feed.url, feed.language)
+        except FeedError as exc:
+            ok = False
+            table.add_row(name, Text("unparseable", style="red"), "", str(exc))
+            continue
+        detail = "recovered from malformed XML" if parsed.recovered else parsed.title
+        table.add_row(name, Text("ok", style="green"), str(len(parsed.entries)), detail)
+    console.print(table)
+    return ok
+
+
+def print_eval(console: Console, classifier: Classifier, mistakes: int) -> None:
+    rows = [r for r in load_corpus() if r.split == "dev"]
+    report = evaluate(classifier, rows)
+    table = Table(title=f"Dev split: {len(rows)} items", header_style="bold")
+    for col in ("label", "language", "precision", "recall", "F1", "tp", "fp", "fn"):
+        table.add_column(col, justify="right" if col not in ("label", "language") else "left")
+    for (topic, lang), s in sorted(report.scores.items()):
+        table.add_row(
+            topic,
+            lang,
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            f"{s.f1:.3f}",
+            str(s.tp),
+            str(s.fp),
+            str(s.fn),
+        )
+    console.print(table)
+    if report.mistakes:
+        console.print(Text(f"Mistakes ({len(report.mistakes)}):", style="bold"))
+    for row, topic, predicted, score in report.mistakes[:mistakes]:
+        kind = "false positive" if predicted else "missed"
+        line = Text(f"  {kind:<14} {topic:<10} {score:.2f} {row.lang} ")
+        line.append(row.title)
+        console.print(line)
+
+
+def retrain(console: Console, settings: Settings, target: Path) -> None:
+    """Corpus train split plus the team's votes: 👍 confirms a story's topics, 👎 says it has none."""
+    extra = []
+    try:
+        store = Store.open(settings.storage.url)
+    except Exception:
+        store = None
+    if store is not None:
+        for story, vote in store.feedback_examples():
+            labels = frozenset(story.topics) if vote > 0 else frozenset()
+            # Feedback outweighs one corpus line: the team knows what it wants to see.
+            extra.extend([(facts_of(story.title, story.summary), labels)] * 3)
+        store.close()
+    model = train_model(extra=extra)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model.save(target)
+    console.print(
+        f"trained on the corpus and {len(extra) // 3} voted stories; thresholds "
+        + ", ".join(f"{t} {v:.2f}" for t, v in model.thresholds.items())
+        + f"; written to {target}"
+    )
