@@ -30,7 +30,7 @@ feeds_app = typer.Typer(
 app.add_typer(feeds_app, name="feeds")
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs the Optional spelling on 3.11

@@ -51,11 +51,11 @@ class Move:
     kind: str  # hire, departure, acquihire, founding, pay, lawsuit
 
     def line(self) -> str:
-        who = ", ".join(self.people) if self.people else "Team"
+        who = ", ".join(self.people) if self.people else (self.role or "?").capitalize()
         path = f"{self.from_org or '?'} → {self.to_org or '?'}"
         if self.kind == "founding" and self.to_org is None:
             path = f"{self.from_org or '?'} → new company"
-        role = f" ({self.role})" if self.role else ""
+        role = f" ({self.role})" if self.role and self.people else ""
         return f"{who}{role}: {path}"
 
     def to_dict(self) -> dict[str, object]:
