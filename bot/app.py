@@ -13,6 +13,7 @@ from bot.outputs.base import Output
 from bot.outputs.console import ConsoleOutput
 from bot.outputs.jsonl import JsonlOutput
 from bot.runtime.cycle import Clock, Radar, utcnow
+from bot.runtime.workers import CpuStages
 from bot.settings import ConsoleOutput as ConsoleSettings
 from bot.settings import JsonlOutput as JsonlSettings
 from bot.settings import Settings
@@ -25,8 +26,11 @@ def build_understander(settings: Settings) -> Understander:
         model = LinearModel.load(path) if path else LinearModel.load()
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"classifier.model: cannot load {path}: {exc}") from None
-    thresholds = {"talent_war": settings.classifier.talent_war, "agi": settings.classifier.agi}
-    return Understander(Classifier(model, thresholds))
+    return Understander(Classifier(model, _thresholds(settings)))
+
+
+def _thresholds(settings: Settings) -> dict[str, float | None]:
+    return {"talent_war": settings.classifier.talent_war, "agi": settings.classifier.agi}
 
 
 def build_outputs(settings: Settings, stream: IO[str] | None = None) -> dict[str, Output]:
@@ -50,7 +54,7 @@ def build(settings: Settings, stream: IO[str] | None = None, clock: Clock = utcn
     return Radar(
         settings,
         store,
-        build_understander(settings),
+        CpuStages(build_understander(settings), settings.classifier.model, _thresholds(settings)),
         build_outputs(settings, stream),
         clock=clock,
     )

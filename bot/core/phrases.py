@@ -61,7 +61,6 @@ class PhraseMatcher:
         self._exact: dict[str, list[tuple[str, tuple[_Spec, ...]]]] = {}
         self._prefix: dict[str, list[tuple[str, tuple[_Spec, ...]]]] = {}
         self._number: list[tuple[str, tuple[_Spec, ...]]] = []
-        lengths: set[int] = set()
         for category, phrases in categories.items():
             for phrase in phrases:
                 specs = tuple(_Spec(s) for s in phrase.split())
@@ -72,28 +71,32 @@ class PhraseMatcher:
                     if alt == "#":
                         self._number.append(entry)
                     elif alt.endswith("*"):
+                        if len(alt) < 4:
+                            raise ValueError(f"prefix {alt!r} is too short to index")
                         self._prefix.setdefault(alt[:-1], []).append(entry)
-                        lengths.add(len(alt) - 1)
                     else:
                         self._exact.setdefault(alt, []).append(entry)
-        self._lengths = tuple(sorted(lengths))
+        # Prefix phrases are found through their first three letters: one look-up per token
+        # instead of one per distinct prefix length.
+        self._by_head: dict[str, list[tuple[str, list[tuple[str, tuple[_Spec, ...]]]]]] = {}
+        for prefix, entries in self._prefix.items():
+            self._by_head.setdefault(prefix[:3], []).append((prefix, entries))
 
     def find(self, toks: Sequence[str]) -> list[Match]:
         found: list[Match] = []
-        exact, prefix, lengths = self._exact, self._prefix, self._lengths
+        exact, by_head, extend = self._exact, self._by_head, self._extend
         n = len(toks)
         for i, tok in enumerate(toks):
             candidates = exact.get(tok)
             if candidates:
-                self._extend(found, candidates, toks, i, n)
-            for length in lengths:
-                if length > len(tok):
-                    break
-                candidates = prefix.get(tok[:length])
-                if candidates:
-                    self._extend(found, candidates, toks, i, n)
+                extend(found, candidates, toks, i, n)
+            heads = by_head.get(tok[:3])
+            if heads:
+                for prefix, entries in heads:
+                    if tok.startswith(prefix):
+                        extend(found, entries, toks, i, n)
             if self._number and tok[0].isdigit():
-                self._extend(found, self._number, toks, i, n)
+                extend(found, self._number, toks, i, n)
         return found
 
     @staticmethod
@@ -105,8 +108,14 @@ class PhraseMatcher:
         n: int,
     ) -> None:
         for category, rest in candidates:
+            if not rest:
+                found.append(Match(category, i, i + 1))
+                continue
             end = i + 1 + len(rest)
             if end > n:
                 continue
-            if all(spec.accepts(toks[i + 1 + k]) for k, spec in enumerate(rest)):
+            for k, spec in enumerate(rest):
+                if not spec.accepts(toks[i + 1 + k]):
+                    break
+            else:
                 found.append(Match(category, i, end))

@@ -136,21 +136,42 @@ def same_story(
 
 
 class StoryIndex:
-    """Recent flagged stories, searched for near-duplicates of a new flagged item."""
+    """Recent flagged stories, searched for near-duplicates of a new flagged item.
+
+    Inverted on words and people so that a look-up touches only stories that share something;
+    words carried by very many stories ('openai') say nothing about sameness and are not followed."""
+
+    COMMON = 200
 
     def __init__(self, window: timedelta) -> None:
         self.window = window
-        self._refs: list[StoryRef] = []
+        self._refs: dict[int, StoryRef] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._by_person: dict[str, set[int]] = {}
 
     def add(self, ref: StoryRef) -> None:
-        self._refs.append(ref)
+        self._refs[ref.story_id] = ref
+        for word in ref.words:
+            self._by_word.setdefault(word, set()).add(ref.story_id)
+        for person in ref.people:
+            self._by_person.setdefault(person, set()).add(ref.story_id)
 
     def find(
         self, words: frozenset[str], people: frozenset[str], to_org: str | None, now: datetime
     ) -> int | None:
+        shared: dict[int, int] = {}
+        for word in words:
+            ids = self._by_word.get(word)
+            if ids and len(ids) <= self.COMMON:
+                for sid in ids:
+                    shared[sid] = shared.get(sid, 0) + 1
+        candidates = {sid for sid, count in shared.items() if count >= 2}
+        for person in people:
+            candidates.update(self._by_person.get(person, ()))
         horizon = now - self.window
         best: tuple[float, int] | None = None
-        for ref in self._refs:
+        for sid in candidates:
+            ref = self._refs[sid]
             if ref.seen_at < horizon or not same_story(words, people, to_org, ref):
                 continue
             score = jaccard(words, ref.words) + (1.0 if people & ref.people else 0.0)
@@ -160,12 +181,16 @@ class StoryIndex:
 
     def rename(self, ids: dict[int, int]) -> None:
         """Swap the temporary ids of stories created in a batch for their stored ids."""
-        self._refs = [
-            StoryRef(ids[r.story_id], r.words, r.people, r.to_org, r.seen_at)
-            if r.story_id in ids
-            else r
-            for r in self._refs
-        ]
+        for old, new in ids.items():
+            ref = self._refs.pop(old, None)
+            if ref is None:
+                continue
+            self._refs[new] = StoryRef(new, ref.words, ref.people, ref.to_org, ref.seen_at)
+            for table, keys in ((self._by_word, ref.words), (self._by_person, ref.people)):
+                for key in keys:
+                    bucket = table[key]
+                    bucket.discard(old)
+                    bucket.add(new)
 
     def __len__(self) -> int:
         return len(self._refs)

@@ -12,8 +12,8 @@ def summarise(title: str, text: str, limit: int = LIMIT) -> str:
     """One or two sentences from the feed's own text (so no fact that is not in the source)."""
     heading = title_words(title)
     lead: list[str] = []
-    for sentence in sentences(text)[:6]:
-        if jaccard(title_words(sentence), heading) >= 0.8:
+    for n, sentence in enumerate(sentences(text[:1200])[:6]):
+        if n == 0 and jaccard(title_words(sentence), heading) >= 0.8:
             continue  # many feeds repeat the headline as the first line
         lead.append(sentence)
         if len(lead) == 2:

@@ -26,8 +26,11 @@ def html_to_text(value: str | None) -> str:
         return ""
     text = value
     if "<" in text:
-        text = _COMMENTS.sub(" ", text)
-        text = _DROP_BLOCKS.sub(" ", text)
+        if "<!" in text or "]]>" in text:
+            text = _COMMENTS.sub(" ", text)
+        lowered = text.lower()
+        if any(f"<{tag}" in lowered for tag in ("script", "style", "noscript", "iframe", "svg")):
+            text = _DROP_BLOCKS.sub(" ", text)
         text = _BREAKS.sub(" ", text)
         text = _TAGS.sub("", text)
     if "&" in text:

@@ -8,15 +8,14 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.core.models import Alert, CycleReport, Destination, Entry
+from bot.core.models import Alert, CycleReport, Destination
 from bot.core.schedule import next_after_failure, next_after_success
 from bot.core.stories import StoryIndex
-from bot.core.understand import Understander
 from bot.errors import FeedError
 from bot.outputs.base import DeliveryError, Output
+from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
-from bot.sources.parse import parse_feed
 from bot.store.repository import FeedRow, NewItem, Store, StoryRow
 
 log = logging.getLogger("radar.cycle")
@@ -56,14 +55,14 @@ class Radar:
         self,
         settings: Settings,
         store: Store,
-        understander: Understander,
+        stages: CpuStages,
         outputs: Mapping[str, Output],
         clock: Clock = utcnow,
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
-        self.understander = understander
+        self.stages = stages
         self.outputs = dict(outputs)
         self.clock = clock
         self.rng = rng or random.Random()
@@ -102,21 +101,28 @@ class Radar:
             index = StoryIndex(timedelta(seconds=self.settings.stories.window))
             self.store.load_story_index(index, now - index.window)
             destinations = self.destinations()
+            self.stages.open(len(todo))
+            try:
+                async with self.fetcher() as fetcher:
 
-            async with self.fetcher() as fetcher:
+                    async def one(feed: FeedRow) -> None:
+                        result = await fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified)
+                        try:
+                            outcome = await self._handle(feed, result, report, index, destinations)
+                        except Exception as exc:  # one feed's surprise must not cost the others
+                            log.exception("unexpected error on feed %s", feed.url)
+                            error = f"internal error: {type(exc).__name__}"
+                            outcome = self._fail(feed, self.clock(), error, report, result)
+                        if progress is not None:
+                            progress(feed, outcome)
 
-                async def fetch(feed: FeedRow) -> tuple[FeedRow, FetchResult]:
-                    return feed, await fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified)
-
-                for next_done in asyncio.as_completed([fetch(f) for f in todo]):
-                    feed, result = await next_done
-                    outcome = self._handle(feed, result, report, index, destinations)
-                    if progress is not None:
-                        progress(feed, outcome)
+                    await asyncio.gather(*(one(f) for f in todo))
+            finally:
+                self.stages.close()
             self.last_cycle = (self.clock(), report)
             return report
 
-    def _handle(
+    async def _handle(
         self,
         feed: FeedRow,
         result: FetchResult,
@@ -124,34 +130,44 @@ class Radar:
         index: StoryIndex,
         destinations: Sequence[Destination],
     ) -> str:
-        now = self.clock()
         interval = self._interval(feed)
+        jitter = self.settings.poll.jitter
         if result.status == "not_modified":
+            now = self.clock()
             report.not_modified += 1
-            self.store.record_not_modified(
-                feed.id, now, next_after_success(now, interval, self.settings.poll.jitter, self.rng)
-            )
+            next_poll = next_after_success(now, interval, jitter, self.rng)
+            self.store.record_not_modified(feed.id, now, next_poll, result.moved_to)
             return "not modified"
         if result.status in ("gone", "error"):
-            return self._fail(feed, now, result.error or "unknown error", report, result)
+            return self._fail(feed, self.clock(), result.error or "unknown error", report, result)
         try:
-            parsed = parse_feed(result.body, result.content_type, feed.fetch_url, feed.language)
+            parsed = await self.stages.parse(
+                result.body, result.content_type, feed.fetch_url, feed.language
+            )
         except FeedError as exc:
-            return self._fail(feed, now, str(exc), report, result)
-        except Exception as exc:  # a parser bug is this feed's problem, never the cycle's
-            log.exception("parser crashed on %s", feed.url)
-            return self._fail(feed, now, f"parser crashed: {type(exc).__name__}", report, result)
+            return self._fail(feed, self.clock(), str(exc), report, result)
         fresh = self.store.new_entries(feed.id, parsed.entries)
+        understood = await self.stages.understand(fresh, feed.language)
+        now = self.clock()
         first_poll = feed.last_ok_at is None
         horizon = now - timedelta(seconds=self.settings.poll.first_poll_window)
-        new_items = [self._understand(entry, feed, first_poll, horizon) for entry in fresh]
+        # A new feed's backlog must not flood channels: on its first poll only recent items alert.
+        new_items = [
+            NewItem(
+                entry=entry,
+                understanding=und,
+                alertable=not first_poll
+                or (entry.published is not None and entry.published >= horizon),
+            )
+            for entry, und in zip(fresh, understood, strict=True)
+        ]
         source = feed.name or parsed.title or feed.url
         ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now)
         warning = "feed is malformed; items were recovered" if parsed.recovered else None
         self.store.record_success(
             feed.id,
             now,
-            next_after_success(now, interval, self.settings.poll.jitter, self.rng),
+            next_after_success(now, interval, jitter, self.rng),
             result.etag,
             result.last_modified,
             result.moved_to,
@@ -164,14 +180,6 @@ class Radar:
         report.new_items += ingest.new_items
         report.alerts += ingest.alerts_queued
         return f"{ingest.new_items} new"
-
-    def _understand(
-        self, entry: Entry, feed: FeedRow, first_poll: bool, horizon: datetime
-    ) -> NewItem:
-        und = self.understander.understand(entry.title, entry.text, feed.language or entry.language)
-        # A new feed's backlog must not flood channels: on its first poll only recent items may alert.
-        alertable = not first_poll or (entry.published is not None and entry.published >= horizon)
-        return NewItem(entry=entry, understanding=und, alertable=alertable)
 
     def _fail(
         self, feed: FeedRow, now: datetime, error: str, report: CycleReport, result: FetchResult

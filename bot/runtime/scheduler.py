@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -113,9 +114,7 @@ class FeedScheduler:
         if self._worker is not None:
             self._wake.set()
             self._worker.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
-            except asyncio.CancelledError:
-                pass
         # Let a cycle or delivery in flight finish: what it stored is then consistent and sent once.
         await self.radar.wait_idle()

@@ -19,7 +19,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or not POSIX
+        with contextlib.suppress(
+            NotImplementedError, RuntimeError
+        ):  # not the main thread, or not POSIX
             loop.add_signal_handler(sig, stop.set)
     feeds = radar.store.list_feeds(include_disabled=False)
     outputs = ", ".join(radar.outputs) or "none"

@@ -32,6 +32,7 @@ RSS1 = "{http://purl.org/rss/1.0/}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+DCTERMS = "{http://purl.org/dc/terms/}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _XML_PARSER = etree.XMLParser(
@@ -154,6 +155,19 @@ def _keep(entries: Iterable[Entry | None]) -> tuple[Entry, ...]:
     return tuple(e for e in entries if e is not None)
 
 
+def _keep_all(entries: list[Entry | None]) -> tuple[Entry, ...]:
+    """The fast path may not drop an item: one it cannot read whole is feedparser's to try."""
+    if any(e is None for e in entries):
+        raise _NotSimple("an item the fast path cannot read")
+    return _keep(entries)
+
+
+def _require_title(title: str) -> str:
+    if not title:
+        raise _NotSimple("no plain feed title")
+    return title
+
+
 # -- fast path ------------------------------------------------------------------------------------
 
 
@@ -192,11 +206,12 @@ def _rss2(root: Any, url: str, language: str | None) -> ParsedFeed:
     channel = root.find("channel")
     if channel is None:
         raise _NotSimple("rss without channel")
-    lang = _lang(_text(_first(channel, "language", f"{DC}language")) or None, language)
-    entries = []
+    declared = _text(_first(channel, "language", f"{DC}language")) or root.get(XML_LANG)
+    lang = _lang(declared or None, language)
+    entries: list[Entry | None] = []
     for item in channel.iterfind("item"):
         body = _first(item, "description", f"{CONTENT}encoded")
-        date = _first(item, "pubDate", f"{DC}date")
+        date = _first(item, "pubDate", f"{DC}date", f"{DCTERMS}modified", f"{DCTERMS}issued")
         guid = item.find("guid")
         link = _text(item.find("link")).strip()
         entries.append(
@@ -209,15 +224,14 @@ def _rss2(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=lang,
             )
         )
-    return ParsedFeed(
-        title=html_to_text(_text(channel.find("title"))), language=lang, entries=_keep(entries)
-    )
+    title = _require_title(html_to_text(_text(channel.find("title"))))
+    return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
 def _rdf(root: Any, url: str, language: str | None) -> ParsedFeed:
     channel = root.find(f"{RSS1}channel")
-    lang = _lang(_text(channel.find(f"{DC}language")) or None, language)
-    entries = []
+    lang = _lang(_text(channel.find(f"{DC}language")) or root.get(XML_LANG) or None, language)
+    entries: list[Entry | None] = []
     for item in root.iterfind(f"{RSS1}item"):
         body = _first(item, f"{RSS1}description", f"{CONTENT}encoded")
         entries.append(
@@ -226,28 +240,27 @@ def _rdf(root: Any, url: str, language: str | None) -> ParsedFeed:
                 link=_text(item.find(f"{RSS1}link")).strip(),
                 title_html=_text(item.find(f"{RSS1}title")),
                 body_html=_text(body),
-                published=parse_date(_text(item.find(f"{DC}date"))),
+                published=parse_date(
+                    _text(_first(item, f"{DC}date", f"{DCTERMS}modified", f"{DCTERMS}issued"))
+                ),
                 language=lang,
             )
         )
-    return ParsedFeed(
-        title=html_to_text(_text(channel.find(f"{RSS1}title"))),
-        language=lang,
-        entries=_keep(entries),
-    )
+    title = _require_title(html_to_text(_text(channel.find(f"{RSS1}title"))))
+    return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
 def _atom_text(el: Any) -> str:
     if el is None:
         return ""
-    if el.get("type") == "xhtml":
-        raise _NotSimple("xhtml content")
+    if el.get("type") not in (None, "text", "html", "text/plain", "text/html") or el.get("mode"):
+        raise _NotSimple("xhtml, base64 or other typed content")
     return _text(el)
 
 
 def _atom(root: Any, url: str, language: str | None) -> ParsedFeed:
     lang = _lang(root.get(XML_LANG), language)
-    entries = []
+    entries: list[Entry | None] = []
     for entry in root.iterfind(f"{ATOM}entry"):
         link = None
         for el in entry.iterfind(f"{ATOM}link"):
@@ -268,11 +281,8 @@ def _atom(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=_lang(entry.get(XML_LANG), language) or lang,
             )
         )
-    return ParsedFeed(
-        title=html_to_text(_atom_text(root.find(f"{ATOM}title"))),
-        language=lang,
-        entries=_keep(entries),
-    )
+    title = _require_title(html_to_text(_atom_text(root.find(f"{ATOM}title"))))
+    return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
 # -- JSON Feed ------------------------------------------------------------------------------------

@@ -136,10 +136,7 @@ def _insert_ignore(conn: Connection, table: Any, rows: Sequence[dict[str, Any]])
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         stmt = pg_insert(table).on_conflict_do_nothing()
-    total = 0
-    for row in rows:
-        total += conn.execute(stmt, row).rowcount or 0
-    return total
+    return int(conn.execute(stmt, list(rows)).rowcount or 0)
 
 
 class Store:
@@ -251,19 +248,20 @@ class Store:
     def _feed(row: Any) -> FeedRow:
         return FeedRow(**{f: getattr(row, f) for f in FeedRow.__dataclass_fields__})
 
-    def record_not_modified(self, feed_id: int, now: datetime, next_poll: datetime) -> None:
+    def record_not_modified(
+        self, feed_id: int, now: datetime, next_poll: datetime, fetch_url: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {
+            "last_polled_at": now,
+            "last_ok_at": now,
+            "next_poll_at": next_poll,
+            "error_count": 0,
+            "last_error": None,
+        }
+        if fetch_url:
+            values["fetch_url"] = fetch_url
         with self.engine.begin() as conn:
-            conn.execute(
-                update(feeds)
-                .where(feeds.c.id == feed_id)
-                .values(
-                    last_polled_at=now,
-                    last_ok_at=now,
-                    next_poll_at=next_poll,
-                    error_count=0,
-                    last_error=None,
-                )
-            )
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
     def record_failure(
         self,
