@@ -7,12 +7,80 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-_LABS = ["Meta", "OpenAI", "Google DeepMind", "Anthropic", "Mistral AI", "Apple", "Microsoft", "xAI", "Nvidia"]
-_FIRMS = ["a regional bank", "the city council", "a Paris start-up", "Arsenal", "a carmaker", "a retailer", "an airline"]
-_FIRST = ["Jason", "Ada", "Hyung", "Lucas", "Priya", "Tom", "Julie", "Omar", "Mei", "Karl", "Ines", "Raj", "Sofia", "Yuki"]
-_LAST = ["Wei", "Morel", "Chung", "Bernard", "Raman", "Okafor", "Martin", "Haddad", "Lin", "Berg", "Costa", "Patel"]
-_THINGS = ["app", "laptop", "chip", "data centre", "subscription", "feature", "update", "tablet", "browser", "camera"]
-_VERBS = ["launches", "rolls out", "delays", "prices", "reviews", "tests", "recalls", "updates", "ships", "unveils"]
+_LABS = [
+    "Meta",
+    "OpenAI",
+    "Google DeepMind",
+    "Anthropic",
+    "Mistral AI",
+    "Apple",
+    "Microsoft",
+    "xAI",
+    "Nvidia",
+]
+_FIRMS = [
+    "a regional bank",
+    "the city council",
+    "a Paris start-up",
+    "Arsenal",
+    "a carmaker",
+    "a retailer",
+    "an airline",
+]
+_FIRST = [
+    "Jason",
+    "Ada",
+    "Hyung",
+    "Lucas",
+    "Priya",
+    "Tom",
+    "Julie",
+    "Omar",
+    "Mei",
+    "Karl",
+    "Ines",
+    "Raj",
+    "Sofia",
+    "Yuki",
+]
+_LAST = [
+    "Wei",
+    "Morel",
+    "Chung",
+    "Bernard",
+    "Raman",
+    "Okafor",
+    "Martin",
+    "Haddad",
+    "Lin",
+    "Berg",
+    "Costa",
+    "Patel",
+]
+_THINGS = [
+    "app",
+    "laptop",
+    "chip",
+    "data centre",
+    "subscription",
+    "feature",
+    "update",
+    "tablet",
+    "browser",
+    "camera",
+]
+_VERBS = [
+    "launches",
+    "rolls out",
+    "delays",
+    "prices",
+    "reviews",
+    "tests",
+    "recalls",
+    "updates",
+    "ships",
+    "unveils",
+]
 # About one item in twenty is about the talent war or AGI, as on a general tech feed.
 _FLAGGED = [
     "{lab} hires {person} from {other} to lead its superintelligence effort",
@@ -38,13 +106,20 @@ def _title(rng: random.Random) -> str:
     template = rng.choice(_FLAGGED) if rng.random() < 0.05 else rng.choice(_PLAIN)
     lab, other = rng.sample(_LABS, 2)
     return template.format(
-        lab=lab, other=other, firm=rng.choice(_FIRMS), verb=rng.choice(_VERBS), thing=rng.choice(_THINGS),
-        person=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", n=rng.randrange(2, 500),
+        lab=lab,
+        other=other,
+        firm=rng.choice(_FIRMS),
+        verb=rng.choice(_VERBS),
+        thing=rng.choice(_THINGS),
+        person=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+        n=rng.randrange(2, 500),
     )
 
 
 def _html(rng: random.Random, words: str) -> str:
-    paragraphs = [f"<p>{escape(words)} <a href=\"https://example.com/{rng.randrange(10**6)}\">More</a></p>"]
+    paragraphs = [
+        f'<p>{escape(words)} <a href="https://example.com/{rng.randrange(10**6)}">More</a></p>'
+    ]
     while sum(len(p) for p in paragraphs) < 1000:
         paragraphs.append(f"<p>{escape(_FILLER)}<em>{rng.randrange(10**4)}</em></p>")
     return "".join(paragraphs)

@@ -42,7 +42,10 @@ def run_pass(config: Path, cwd: Path) -> dict[str, float]:
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "-q", "poll", "--once", "-c", str(config)],
-        cwd=cwd, capture_output=True, text=True, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -66,7 +69,9 @@ def main() -> None:
         wait_for_port(port)
         with tempfile.TemporaryDirectory(prefix="radar-bench-") as tmp:
             folder = Path(tmp)
-            feeds = "\n".join(f'[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{i}.xml"\n' for i in range(count))
+            feeds = "\n".join(
+                f'[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{i}.xml"\n' for i in range(count)
+            )
             config = folder / "bench.toml"
             config.write_text(
                 f'[storage]\nurl = "sqlite:///{folder}/bench.db"\n\n[poll]\nconcurrency = 100\nper_host = 100\n'
@@ -74,7 +79,11 @@ def main() -> None:
             )
             cold = run_pass(config, folder)
             warm = run_pass(config, folder)
-            alerts = sum(1 for _ in (folder / "alerts.jsonl").open()) if (folder / "alerts.jsonl").exists() else 0
+            alerts = (
+                sum(1 for _ in (folder / "alerts.jsonl").open())
+                if (folder / "alerts.jsonl").exists()
+                else 0
+            )
         result = {
             "feeds": count,
             "items": count * 50,

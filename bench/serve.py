@@ -6,7 +6,6 @@ import hashlib
 import sys
 
 from aiohttp import web
-
 from feedgen import make_feed
 
 
@@ -22,7 +21,9 @@ def main() -> None:
         etag = etags[request.path]
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=body, headers={"ETag": etag, "Content-Type": "application/rss+xml; charset=utf-8"})
+        return web.Response(
+            body=body, headers={"ETag": etag, "Content-Type": "application/rss+xml; charset=utf-8"}
+        )
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handle)

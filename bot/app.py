@@ -25,7 +25,8 @@ def build_understander(settings: Settings) -> Understander:
     try:
         model = LinearModel.load(path) if path else LinearModel.load()
     except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"classifier.model: cannot load {path}: {exc}") from None
+        where = f"{settings.source_path}: " if settings.source_path else ""
+        raise ConfigError(f"{where}classifier.model: cannot load {path}: {exc}") from None
     return Understander(Classifier(model, _thresholds(settings)))
 
 

@@ -67,6 +67,8 @@ def _duration(value: str, name: str = "--since") -> timedelta:
         return timedelta(seconds=parse_duration(value))
     except ValueError as exc:
         raise InputError(f"{name}: {exc}") from None
+    except OverflowError:
+        raise InputError(f"{name}: {value!r} is too long a period") from None
 
 
 @contextmanager

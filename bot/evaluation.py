@@ -57,6 +57,9 @@ def train_model(
 ) -> LinearModel:
     rows = [r for r in (corpus or load_corpus()) if r.split == "train"]
     examples: list[Example] = [(facts_of(r.title, r.summary), r.labels) for r in rows]
+    # Each item again as its headline alone: many feeds (Hacker News, some wires) carry no
+    # description, and the model must not depend on one.
+    examples.extend((facts_of(r.title, ""), r.labels) for r in rows)
     examples.extend(extra)
     return train(examples)
 

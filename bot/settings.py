@@ -41,6 +41,11 @@ class StorageSettings(_Strict):
     def _known_backend(cls, value: str) -> str:
         if not value.startswith("sqlite"):
             raise ValueError("only sqlite:/// URLs are supported for now")
+        database = value.split(":///", 1)[1] if ":///" in value else ""
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise ValueError(f"folder {folder} does not exist; create it or change the path")
         return value
 
 

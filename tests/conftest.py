@@ -27,7 +27,13 @@ def make_settings(tmp_path: Path, feeds: list[str | dict[str, Any]], **sections:
     data: dict[str, Any] = {
         "storage": {"url": f"sqlite:///{tmp_path / 'radar.db'}"},
         "feeds": [f if isinstance(f, dict) else {"url": f} for f in feeds],
-        "outputs": [{"type": "jsonl", "path": str(tmp_path / "alerts.jsonl"), "topics": ["talent_war", "agi"]}],
+        "outputs": [
+            {
+                "type": "jsonl",
+                "path": str(tmp_path / "alerts.jsonl"),
+                "topics": ["talent_war", "agi"],
+            }
+        ],
     }
     data.update(sections)
     return settings_from_dict(data)
@@ -52,4 +58,6 @@ def read_alerts(path: Path) -> list[dict[str, Any]]:
 
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]

@@ -22,8 +22,17 @@ def recent(hours: float = 1.0) -> datetime:
     return datetime.now(UTC) - timedelta(hours=hours)
 
 
-def rss(items: Sequence[Item], title: str = "Test feed", language: str | None = "en", encoding: str = "utf-8") -> bytes:
-    parts = [f'<?xml version="1.0" encoding="{encoding}"?>', '<rss version="2.0"><channel>', f"<title>{escape(title)}</title>"]
+def rss(
+    items: Sequence[Item],
+    title: str = "Test feed",
+    language: str | None = "en",
+    encoding: str = "utf-8",
+) -> bytes:
+    parts = [
+        f'<?xml version="1.0" encoding="{encoding}"?>',
+        '<rss version="2.0"><channel>',
+        f"<title>{escape(title)}</title>",
+    ]
     if language:
         parts.append(f"<language>{language}</language>")
     for item in items:

@@ -67,7 +67,8 @@ class FeedServer:
         if inm or ims:
             route.conditional_hits += 1
         if route.status == 200 and (
-            (route.etag and inm == route.etag) or (route.last_modified and ims == route.last_modified)
+            (route.etag and inm == route.etag)
+            or (route.last_modified and ims == route.last_modified)
         ):
             return web.Response(status=304, headers=headers)
         body = route.body

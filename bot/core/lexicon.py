@@ -289,7 +289,9 @@ FOUND = (
     "ex-openai/ex-google/ex-deepmind/ex-meta/ex-anthropic/ex-apple/ex-microsoft/ex-fair/ex-mistral",
     "cofond*",
     "co-fond*",
-    "fonde/fondent/fondee sa/son/une/un",
+    "fonde/fondent/fondee/fonder sa/son/une/un",
+    "fonder sa propre",
+    "pour fonder",
     "lance/lancent sa/son/une/un propre",
     "lance/lancent sa/son start-up/startup/laboratoire/entreprise/societe",
     "anciens/ancien/ancienne de/d",
@@ -470,6 +472,8 @@ AI_CONTEXT = (
 # AGI.
 AGI_TERM = (
     "agi",
+    "agi-*",
+    "arc-agi*",
     "artificial general intelligence",
     "general artificial intelligence",
     "superintelligen*",

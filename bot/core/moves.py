@@ -51,41 +51,42 @@ def _former_orgs(toks: list[str]) -> list[str]:
     return found
 
 
+def _towards(toks: list[str], pos: int) -> bool:
+    """An organisation is where someone goes when 'for', 'to join', 'pour rejoindre', 'chez'… precede it."""
+    window = toks[max(0, pos - 3) : pos]
+    return any(t in _TO_MARKERS or t.startswith(("join", "rejoin")) for t in window)
+
+
 def _direction(toks: list[str], matches: list[Match]) -> tuple[str | None, str | None, str | None]:
     """(from, to, verb kind) from the first move verb and where the organisations stand around it."""
     verbs = [m for m in matches if m.category in _VERBS]
-    orgs = _orgs(matches)
     if not verbs:
         return None, None, None
     verb = verbs[0]
+    orgs = _orgs(matches)
     before = [name for pos, name in orgs if pos < verb.start]
     after = [(pos, name) for pos, name in orgs if pos >= verb.end]
-    passive = verb.end < len(toks) and toks[verb.end] in _BY_MARKERS
     src: str | None = None
     dst: str | None = None
     if verb.category == "hire":
-        if passive:
+        passive = verb.end < len(toks) and toks[verb.end] in _BY_MARKERS
+        if passive:  # "X was poached by Meta from OpenAI"
             dst = after[0][1] if after else None
-            src = before[-1] if before else None
-        else:
+            src = next((n for _, n in after[1:]), before[-1] if before else None)
+        else:  # "Meta hires OpenAI's X", "Meta poaches X from OpenAI"
             dst = before[-1] if before else None
-            src = next((n for n in (name for _, name in after) if n != dst), None)
-    elif verb.category == "join":
+            src = next((n for _, n in after if n != dst), None)
+    elif verb.category == "join":  # "OpenAI's X joins Meta"
         dst = after[0][1] if after else None
         src = before[-1] if before else None
-    else:  # leave
+    else:  # "X leaves OpenAI for Meta", "OpenAI loses X to Meta", "X quitte FAIR pour rejoindre OpenAI"
         for pos, name in after:
-            if (pos > 0 and toks[pos - 1] in _TO_MARKERS and src is not None) or (
-                pos > 0 and toks[pos - 1] in _TO_MARKERS and before
-            ):
-                dst = name
-                break
-            if src is None:
-                src = name
-        if src is None and before:
-            src = before[-1]
-        elif before and dst is None and src is not None and before[-1] != src:
-            src, dst = before[-1], src if after and toks[after[0][0] - 1] in _TO_MARKERS else None
+            if _towards(toks, pos):
+                dst = dst or name
+            else:
+                src = src or name
+        if before and (src is None or (dst is not None and before[-1] != dst)):
+            src = src or before[-1]
     if src == dst:
         src = None
     return src, dst, verb.category

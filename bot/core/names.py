@@ -8,7 +8,8 @@ from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, NOT_NAMES
 from bot.core.phrases import fold
 
 _CAPITAL_RUN = re.compile(
-    r"(?:[A-ZÀ-Þ][\w'’.\-]*|(?:de|van|von|der|da|di|al|bin|le|del))(?:\s+(?:[A-ZÀ-Þ][\w'’.\-]*|(?:de|van|von|der|da|di|al|bin|le|del)))+"
+    r"\b(?:[A-ZÀ-Þ][\w'’.\-]*|(?:de|van|von|der|da|di|al|bin|le|del)\b)"
+    r"(?:\s+(?:[A-ZÀ-Þ][\w'’.\-]*|(?:de|van|von|der|da|di|al|bin|le|del)\b))+"
 )
 _PARTICLES = frozenset(["de", "van", "von", "der", "da", "di", "al", "bin", "le", "del"])
 _ORG_WORDS = frozenset(

@@ -71,7 +71,64 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])")
 
 
+_ABBREVIATIONS = frozenset(
+    [
+        "vs",
+        "v",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "no",
+        "fig",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "prof",
+        "u.s",
+        "u.k",
+        "e.g",
+        "i.e",
+        "etc",
+        "m",
+        "mme",
+        "mlle",
+        "dr",
+        "pr",
+        "st",
+        "ste",
+        "cie",
+        "av",
+        "jan",
+        "feb",
+        "aug",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
+
+
 def sentences(text: str) -> list[str]:
     """Split plain text into sentences (good enough for news prose in English and French)."""
-    parts = _SENTENCE_END.split(text)
-    return [p.strip() for p in parts if p.strip()]
+    out: list[str] = []
+    for part in _SENTENCE_END.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        if out:
+            last_word = out[-1].rsplit(" ", 1)[-1].rstrip(".").lower()
+            if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+                out[-1] = f"{out[-1]} {part}"
+                continue
+        out.append(part)
+    return out

@@ -67,7 +67,9 @@ def render_digest_line(console: Console, n: int, story: StoryRow) -> None:
 
 
 def print_why(console: Console, store: Store, target: str) -> bool:
-    story = store.story(int(target)) if target.isdigit() else store.story_by_link(target.strip())
+    story = store.story(int(target)) if target.isdigit() and len(target) < 19 else None
+    if story is None and not target.isdigit():
+        story = store.story_by_link(target.strip())
     if story is None:
         from bot.core.links import canonical_url
 

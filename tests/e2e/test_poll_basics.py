@@ -11,8 +11,13 @@ from tests.conftest import read_alerts
 from tests.feeds import AGI_TAX, ARC, FOOTBALL, META_HIRE, PRODUCT, Item, recent, rss
 
 
-async def test_flagged_stories_alert_once_and_304_after(feed_server, radar_factory, tmp_path: Path) -> None:
-    items_ = [Item(i.title, i.link, i.description, published=recent()) for i in (META_HIRE, FOOTBALL, AGI_TAX, PRODUCT, ARC)]
+async def test_flagged_stories_alert_once_and_304_after(
+    feed_server, radar_factory, tmp_path: Path
+) -> None:
+    items_ = [
+        Item(i.title, i.link, i.description, published=recent())
+        for i in (META_HIRE, FOOTBALL, AGI_TAX, PRODUCT, ARC)
+    ]
     route = feed_server.add("/en-0.xml", body=rss(items_), etag='"v1"')
     radar = radar_factory([feed_server.url("/en-0.xml")])
 
@@ -28,7 +33,18 @@ async def test_flagged_stories_alert_once_and_304_after(feed_server, radar_facto
     assert set(meta["topics"]) == {"talent_war", "agi"}
     assert meta["move"]["people"] == ["Jason Wei", "Hyung Won Chung"]
     assert (meta["move"]["from"], meta["move"]["to"]) == ("OpenAI", "Meta")
-    for key in ("story_id", "url", "title", "topics", "scores", "summary", "source", "published", "language", "also"):
+    for key in (
+        "story_id",
+        "url",
+        "title",
+        "topics",
+        "scores",
+        "summary",
+        "source",
+        "published",
+        "language",
+        "also",
+    ):
         assert key in meta
     assert len(meta["summary"]) <= 280
     assert "Radar/" in route.user_agents[0]

@@ -1,0 +1,20 @@
+# Radar: multi-stage build. The runtime image has the virtual environment and the default config,
+# runs as a non-root user, keeps its SQLite database and alerts in the /data volume.
+FROM python:3.11-slim AS build
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY bot ./bot
+RUN uv sync --frozen --no-dev --no-editable
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 radar && mkdir /data && chown radar /data
+COPY --from=build /app/.venv /app/.venv
+COPY config /app/config
+ENV PATH=/app/.venv/bin:$PATH RADAR_CONFIG=/app/config/radar.toml PYTHONUNBUFFERED=1
+WORKDIR /data
+VOLUME /data
+USER radar
+CMD ["radar", "run"]

@@ -1,0 +1,81 @@
+"""Configuration: the documented default and the minimal file load; errors name file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import Secrets, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+MINIMAL = """
+[storage]
+url = "sqlite:///radar.db"
+
+[[feeds]]
+url = "http://127.0.0.1:8765/en-0.xml"
+
+[[outputs]]
+type = "jsonl"            # and "console"; chat outputs come in their issues
+path = "alerts.jsonl"
+topics = ["talent_war", "agi"]
+"""
+
+
+def test_shipped_config_is_valid_and_bilingual() -> None:
+    settings = load_settings(ROOT / "config" / "radar.toml")
+    languages = {f.language for f in settings.feeds}
+    assert languages == {"en", "fr"}
+    assert all(f.name for f in settings.feeds)
+    assert settings.poll.interval == 600
+
+
+def test_minimal_config_works_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "radar.toml"
+    path.write_text(MINIMAL)
+    settings = load_settings(path)
+    assert settings.feeds[0].url == "http://127.0.0.1:8765/en-0.xml"
+    assert settings.outputs[0].type == "jsonl"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[poll]\ninterval = 'soon'\n", "poll.interval"),
+        ("[storage]\nurll = 'x'\n", "storage.urll: unknown key"),
+        ("[[outputs]]\ntype = 'jsonl'\n", "outputs[0].path"),
+        ("[[outputs]]\ntype = 'jsonl'\npath = 'a'\ntopics = ['sports']\n", "outputs[0].topics[0]"),
+        ("[[feeds]]\nurl = 'ftp://x'\n", "feeds[0].url"),
+        ("[[feeds]]\nurl = 'a.xml'\n[[feeds]]\nurl = 'a.xml'\n", "listed twice"),
+        ("[poll\n", "invalid TOML"),
+    ],
+)
+def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_secrets_come_from_environment_or_files(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("xoxb-from-file\n")
+    secrets = Secrets.from_env({"SLACK_BOT_TOKEN_FILE": str(token_file), "DISCORD_TOKEN": "abc"})
+    assert secrets.slack_bot_token is not None
+    assert secrets.slack_bot_token.get_secret_value() == "xoxb-from-file"
+    assert "xoxb" not in repr(secrets)
+    assert secrets.discord_token is not None and secrets.discord_token.get_secret_value() == "abc"
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN_FILE"):
+        Secrets.from_env({"SLACK_BOT_TOKEN_FILE": str(tmp_path / "missing")})
