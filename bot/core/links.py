@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "_hs", "pk_", "mtm_", "at_", "itm_", "vero_", "oly_")
@@ -52,6 +53,7 @@ _TRACKING_NAMES = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+_SIMPLE = re.compile(r"^https?://(?:www\.)?([a-z0-9.-]+)(/[^?#\s%]*)?$")
 
 
 def _is_tracking(name: str) -> bool:
@@ -64,6 +66,12 @@ def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    simple = _SIMPLE.match(url)
+    if simple:  # most links: lower-case host, no port, query or fragment
+        path = simple.group(2) or "/"
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        return f"https://{simple.group(1).rstrip('.')}{path}"
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -9,7 +9,6 @@ _DROP_BLOCKS = re.compile(r"<(script|style|noscript|iframe|svg)\b.*?</\1\s*>", r
 _COMMENTS = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.S)
 _BREAKS = re.compile(r"<\s*(?:br|/p|p|/div|div|/li|li|/h\d|h\d|/tr|tr|/blockquote)\b[^>]*>", re.I)
 _TAGS = re.compile(r"<[^>]{0,2000}>")
-_SPACES = re.compile(r"\s+")
 # C0/C1 controls (ANSI escapes ride on ESC) and bidi overrides: feed text must not steer a terminal.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BOILERPLATE = re.compile(
@@ -40,8 +39,10 @@ def html_to_text(value: str | None) -> str:
             text = html.unescape(text)
         if "<" in text and ">" in text:
             text = _TAGS.sub("", text)
-    text = _CONTROLS.sub(" ", text.replace("\u00a0", " ").replace("\u200b", ""))
-    return _SPACES.sub(" ", text).strip()
+    text = " ".join(text.replace("\u200b", "").split())  # also folds NBSP and other spaces
+    if not text.isprintable():
+        text = " ".join(_CONTROLS.sub(" ", text).split())
+    return text
 
 
 def strip_controls(text: str) -> str:
@@ -49,8 +50,23 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+_BOILERPLATE_HINTS = (
+    "appeared first on",
+    "apparu en premier sur",
+    "read more",
+    "continue reading",
+    "lire la suite",
+    "read the full story",
+    "lire l'article",
+    "lire l’article",
+)
+
+
 def strip_boilerplate(text: str) -> str:
     """Drop the 'The post … appeared first on …' and 'Read more' tails that feeds append."""
+    tail = text[-500:].lower()
+    if not any(hint in tail for hint in _BOILERPLATE_HINTS):
+        return text
     return _BOILERPLATE.sub("", text).strip()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from bot.core.classify import Classifier
 from bot.core.features import analyse
@@ -22,11 +23,19 @@ class Understander:
     ) -> None:
         self.classifier = classifier or Classifier(thresholds=thresholds)
 
-    def understand(self, title: str, text: str, language: str | None = None) -> Understanding:
+    def understand(
+        self,
+        title: str,
+        text: str,
+        language: str | None = None,
+        summary: Literal["always", "flagged"] = "always",
+    ) -> Understanding:
+        """summary='flagged' skips the summary of items that no topic flagged: the poll cycle keeps
+        summaries only with stories, and most items of a feed never become one."""
         analysis = analyse(title, text)
         verdicts = self.classifier.verdicts(analysis)
+        flagged = any(v.flagged for v in verdicts.values())
         move = extract_move(analysis) if verdicts["talent_war"].flagged else None
         lang = language or detect_language(f"{title} {text[:400]}")
-        return Understanding(
-            verdicts=verdicts, move=move, summary=summarise(title, text), language=lang
-        )
+        short = summarise(title, text) if flagged or summary == "always" else ""
+        return Understanding(verdicts=verdicts, move=move, summary=short, language=lang)

@@ -102,10 +102,17 @@ class Radar:
             self.store.load_story_index(index, now - index.window)
             destinations = self.destinations()
             self.stages.open(len(todo))
+            # Bounds the feeds between fetch and storage, so bodies do not pile up in memory while
+            # the parsers catch up with the network.
+            in_flight = asyncio.Semaphore(self.settings.poll.concurrency)
             try:
                 async with self.fetcher() as fetcher:
 
                     async def one(feed: FeedRow) -> None:
+                        async with in_flight:
+                            await process(feed)
+
+                    async def process(feed: FeedRow) -> None:
                         result = await fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified)
                         try:
                             outcome = await self._handle(feed, result, report, index, destinations)
@@ -141,13 +148,15 @@ class Radar:
         if result.status in ("gone", "error"):
             return self._fail(feed, self.clock(), result.error or "unknown error", report, result)
         try:
-            parsed = await self.stages.parse(
-                result.body, result.content_type, feed.fetch_url, feed.language
+            parsed, fresh, understood = await self.stages.process(
+                result.body,
+                result.content_type,
+                feed.fetch_url,
+                feed.language,
+                lambda entries: self.store.new_entries(feed.id, entries),
             )
         except FeedError as exc:
             return self._fail(feed, self.clock(), str(exc), report, result)
-        fresh = self.store.new_entries(feed.id, parsed.entries)
-        understood = await self.stages.understand(fresh, feed.language)
         now = self.clock()
         first_poll = feed.last_ok_at is None
         horizon = now - timedelta(seconds=self.settings.poll.first_poll_window)

@@ -11,8 +11,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from bot.core.classify import Classifier, LinearModel
@@ -24,6 +25,8 @@ MIN_FEEDS_FOR_POOL = 16
 log = logging.getLogger("radar.workers")
 _worker: Understander | None = None
 
+NewOnly = Callable[[Sequence[Entry]], list[Entry]]
+
 
 def _init(model_path: str | None, thresholds: dict[str, float | None]) -> None:
     global _worker
@@ -31,19 +34,25 @@ def _init(model_path: str | None, thresholds: dict[str, float | None]) -> None:
     _worker = Understander(Classifier(model, thresholds))
 
 
-def _understand_all(
+def understand_all(
     understander: Understander, entries: Sequence[Entry], language: str | None
 ) -> list[Understanding]:
-    return [understander.understand(e.title, e.text, language or e.language) for e in entries]
+    return [
+        understander.understand(e.title, e.text, language or e.language, summary="flagged")
+        for e in entries
+    ]
 
 
-def _understand_in_worker(entries: Sequence[Entry], language: str | None) -> list[Understanding]:
+def _parse_and_understand(
+    body: bytes, content_type: str | None, url: str, language: str | None
+) -> tuple[ParsedFeed, list[Understanding]]:
     assert _worker is not None, "worker not initialised"
-    return _understand_all(_worker, entries, language)
+    parsed = parse_feed(body, content_type, url, language)
+    return parsed, understand_all(_worker, parsed.entries, language)
 
 
 class CpuStages:
-    """parse() and understand() run in a process pool when one is open, inline otherwise."""
+    """Parse a feed and understand its new entries, in a process pool when one is open."""
 
     def __init__(
         self,
@@ -74,20 +83,38 @@ class CpuStages:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    async def parse(
-        self, body: bytes, content_type: str | None, url: str, language: str | None
-    ) -> ParsedFeed:
-        if self._pool is None:
-            return parse_feed(body, content_type, url, language)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, parse_feed, body, content_type, url, language)
+    async def process(
+        self,
+        body: bytes,
+        content_type: str | None,
+        url: str,
+        language: str | None,
+        new_only: NewOnly,
+    ) -> tuple[ParsedFeed, list[Entry], list[Understanding]]:
+        """The parsed feed, its entries not seen before, and what those entries are about.
 
-    async def understand(
-        self, entries: Sequence[Entry], language: str | None
-    ) -> list[Understanding]:
-        if self._pool is None or len(entries) < 4:
-            return _understand_all(self.understander, entries, language)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool, _understand_in_worker, list(entries), language
-        )
+        In the pool a worker understands every entry of the feed in the same trip as the parse:
+        shipping the entries back and forth to skip known ones costs the main process more than
+        the worker spends on them. Inline, known entries are skipped before understanding."""
+        if self._pool is not None:
+            try:
+                loop = asyncio.get_running_loop()
+                parsed, understood = await loop.run_in_executor(
+                    self._pool, _parse_and_understand, body, content_type, url, language
+                )
+            except BrokenProcessPool:
+                self._broken()
+            else:
+                by_entry = {id(e): u for e, u in zip(parsed.entries, understood, strict=True)}
+                fresh = new_only(parsed.entries)
+                return parsed, fresh, [by_entry[id(e)] for e in fresh]
+        parsed = parse_feed(body, content_type, url, language)
+        fresh = new_only(parsed.entries)
+        return parsed, fresh, understand_all(self.understander, fresh, language)
+
+    def _broken(self) -> None:
+        # A worker died (out of memory, killed): finish the cycle in this process, fail no feed.
+        if self._pool is not None:
+            log.warning("worker pool broke; continuing in the main process")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

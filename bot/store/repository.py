@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
+    bindparam,
     create_engine,
     event,
     func,
@@ -377,29 +379,33 @@ class Store:
             return result
         with self.engine.begin() as conn:
             by_link = self._stories_by_link(conn, new)
-            # Assign each item to an existing story (negative keys are stories this batch creates).
-            assigned: list[int] = []
+            # Only flagged news becomes a story (stories are what alerts, digests and threads are
+            # about); an unflagged item joins a story when it carries a known link. Negative ids are
+            # stories this batch creates.
+            assigned: list[int | None] = []
             fresh: dict[int, list[NewItem]] = {}
             for item in new:
                 entry, und = item.entry, item.understanding
                 story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
                 if story_id is None and und.labels:
-                    story_id = index.find(*_cluster_key(entry, und), now)
-                if story_id is None:
-                    story_id = -(len(fresh) + 1)
-                    if und.labels:
-                        words, people, to_org = _cluster_key(entry, und)
+                    words, people, to_org = _cluster_key(entry, und)
+                    story_id = index.find(words, people, to_org, now)
+                    if story_id is None:
+                        story_id = -(len(fresh) + 1)
                         index.add(StoryRef(story_id, words, people, to_org, now))
-                if story_id < 0:
-                    fresh.setdefault(story_id, []).append(item)
-                for link in (entry.url, entry.guid):
-                    if link:
-                        by_link[link] = story_id
+                if story_id is not None:
+                    if story_id < 0:
+                        fresh.setdefault(story_id, []).append(item)
+                    for link in (entry.url, entry.guid):
+                        if link:
+                            by_link[link] = story_id
                 assigned.append(story_id)
-            real_ids = self._insert_new_stories(conn, fresh, source, now)
+            real_ids = self._insert_new_stories(conn, feed_id, fresh, source, now)
             index.rename(real_ids)
-            story_ids = [real_ids.get(sid, sid) for sid in assigned]
+            story_ids = [real_ids.get(sid, sid) if sid is not None else None for sid in assigned]
             item_ids = self._insert_items(conn, feed_id, new, story_ids, now)
+            for temp_id, real_id in real_ids.items():
+                self._adopt_earlier_items(conn, real_id, fresh[temp_id])
             result.new_items = len(item_ids)
             result.new_stories = len(real_ids)
 
@@ -412,7 +418,7 @@ class Store:
             created = set(real_ids.values())
             old: dict[int, list[tuple[int, NewItem]]] = {}
             for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
-                if sid not in created:
+                if sid is not None and sid not in created:
                     old.setdefault(sid, []).append((iid, item))
             for story_id, added in old.items():
                 state = self._update_story(conn, story_id, added, now)
@@ -443,8 +449,24 @@ class Store:
         return found
 
     @staticmethod
+    def _adopt_earlier_items(conn: Connection, story_id: int, group: list[NewItem]) -> None:
+        """Items seen before without a story (they were not flagged) that carry this story's links."""
+        links = [link for n in group for link in (n.entry.url, n.entry.guid) if link]
+        adopted = conn.execute(
+            update(items)
+            .where(items.c.story_id.is_(None), or_(items.c.url.in_(links), items.c.guid.in_(links)))
+            .values(story_id=story_id)
+        ).rowcount
+        if adopted:
+            conn.execute(
+                update(stories)
+                .where(stories.c.id == story_id)
+                .values(item_count=stories.c.item_count + adopted)
+            )
+
+    @staticmethod
     def _insert_new_stories(
-        conn: Connection, fresh: dict[int, list[NewItem]], source: str, now: datetime
+        conn: Connection, feed_id: int, fresh: dict[int, list[NewItem]], source: str, now: datetime
     ) -> dict[int, int]:
         if not fresh:
             return {}
@@ -456,28 +478,28 @@ class Store:
             for item in group:
                 state = state.merge(item.understanding, item.alertable)
             first = group[0].entry
-            rows.append(_story_values(first, state, len(group), source, now))
-        ids = (
-            conn.execute(
-                insert(stories).returning(stories.c.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
-        )
-        return {temp: int(real) for temp, real in zip(temp_ids, ids, strict=True)}
+            values = _story_values(first, state, len(group), source, now)
+            values["origin_key"] = f"{feed_id}|{item_key(first)}"
+            rows.append(values)
+        # executemany and a look-up by the natural key: RETURNING with ordered rows would make
+        # SQLAlchemy send one INSERT per row, which dominated a cold cycle.
+        conn.execute(insert(stories), rows)
+        by_key = _ids_by(conn, stories.c.id, stories.c.origin_key, [r["origin_key"] for r in rows])
+        return {temp: by_key[row["origin_key"]] for temp, row in zip(temp_ids, rows, strict=True)}
 
     @staticmethod
     def _insert_items(
         conn: Connection,
         feed_id: int,
         new: Sequence[NewItem],
-        story_ids: Sequence[int],
+        story_ids: Sequence[int | None],
         now: datetime,
     ) -> list[int]:
+        keys = [item_key(n.entry) for n in new]
         rows = [
             {
                 "feed_id": feed_id,
-                "item_key": item_key(n.entry),
+                "item_key": key,
                 "guid": n.entry.guid,
                 "url": n.entry.url,
                 "link": n.entry.link,
@@ -489,14 +511,11 @@ class Store:
                 "content_hash": content_hash(n.entry),
                 "story_id": sid,
             }
-            for n, sid in zip(new, story_ids, strict=True)
+            for n, sid, key in zip(new, story_ids, keys, strict=True)
         ]
-        ids = [
-            int(i)
-            for i in conn.execute(
-                insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
-            ).scalars()
-        ]
+        _bulk_insert(conn, items, rows)
+        by_key = _ids_by(conn, items.c.id, items.c.item_key, keys, items.c.feed_id == feed_id)
+        ids = [by_key[key] for key in keys]
         verdict_rows = [
             {
                 "item_id": item_id,
@@ -509,7 +528,7 @@ class Store:
             for item_id, n in zip(ids, new, strict=True)
             for v in n.understanding.verdicts.values()
         ]
-        conn.execute(insert(verdicts), verdict_rows)
+        _bulk_insert(conn, verdicts, verdict_rows)
         return ids
 
     @staticmethod
@@ -798,6 +817,42 @@ class Store:
                     ).scalar_one()
                 ),
             }
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """executemany through the driver, with SQLAlchemy's own type processors applied per value.
+
+    The same rows through Connection.execute cost several times more CPU per row (parameter
+    construction and caching), and items and verdicts are most of what a cold cycle writes."""
+    if not rows:
+        return
+    names = list(rows[0])
+    dialect = conn.dialect
+    compiled = (
+        insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+    )
+    processors = {name: table.c[name].type._cached_bind_processor(dialect) for name in names}
+    if compiled.positional:
+        order = list(compiled.positiontup or ())
+        data: list[Any] = [tuple(_bind(processors[n], row[n]) for n in order) for row in rows]
+    else:  # pragma: no cover - named paramstyles (PostgreSQL drivers)
+        data = [{n: _bind(processors[n], row[n]) for n in names} for row in rows]
+    conn.exec_driver_sql(compiled.string, data)
+
+
+def _bind(processor: Any, value: Any) -> Any:
+    return processor(value) if processor is not None and value is not None else value
+
+
+def _ids_by(
+    conn: Connection, id_col: Any, key_col: Any, keys: Sequence[str], *where: Any
+) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        for row_id, key in conn.execute(select(id_col, key_col).where(key_col.in_(chunk), *where)):
+            found[key] = int(row_id)
+    return found
 
 
 def _cluster_key(

@@ -71,6 +71,7 @@ stories = Table(
     "stories",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("origin_key", Text, nullable=False, unique=True),  # the item that created it: feed|key
     Column("title", Text, nullable=False),
     Column("url", Text),
     Column("source", String(200)),
@@ -107,7 +108,7 @@ items = Table(
     Column("first_seen_at", UTCDateTime(), nullable=False),
     Column("language", String(8)),
     Column("content_hash", String(40), nullable=False),
-    Column("story_id", Integer, ForeignKey("stories.id"), nullable=False),
+    Column("story_id", Integer, ForeignKey("stories.id")),  # null: not flagged, no story
     UniqueConstraint("feed_id", "item_key", name="uq_items_feed_key"),
     Index("ix_items_url", "url"),
     Index("ix_items_guid", "guid"),
@@ -131,7 +132,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("story_id", Integer, ForeignKey("stories.id"), nullable=False),
+    Column("story_id", Integer, ForeignKey("stories.id")),  # null: not flagged, no story
     Column("destination", Text, nullable=False),
     Column("kind", String(16), nullable=False),  # alert | followup
     Column("item_id", Integer, ForeignKey("items.id")),
@@ -163,7 +164,7 @@ feedback = Table(
     "feedback",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("story_id", Integer, ForeignKey("stories.id"), nullable=False),
+    Column("story_id", Integer, ForeignKey("stories.id")),  # null: not flagged, no story
     Column("platform", String(16), nullable=False),
     Column("user", Text, nullable=False),
     Column("vote", Integer, nullable=False),  # +1 relevant, -1 not relevant

@@ -41,6 +41,7 @@ def upgrade() -> None:
     op.create_table(
         "stories",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("origin_key", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=200), nullable=True),
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("alertable", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("origin_key"),
     )
     with op.batch_alter_table("stories", schema=None) as batch_op:
         batch_op.create_index("ix_stories_first_seen", ["first_seen_at"], unique=False)
@@ -106,7 +108,7 @@ def upgrade() -> None:
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("content_hash", sa.String(length=40), nullable=False),
-        sa.Column("story_id", sa.Integer(), nullable=False),
+        sa.Column("story_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["feed_id"], ["feeds.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["story_id"],
