@@ -51,7 +51,7 @@ def _build() -> PhraseMatcher:
 
 
 MATCHER = _build()
-BODY_CHARS = 700  # the lead of a description carries the news; the rest costs time and adds noise
+BODY_CHARS = 400  # the lead of a description carries the news; the rest costs time and adds noise
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,28 +81,39 @@ class PhraseMatcher:
         self._by_head: dict[str, list[tuple[str, list[tuple[str, tuple[_Spec, ...]]]]]] = {}
         for prefix, entries in self._prefix.items():
             self._by_head.setdefault(prefix[:3], []).append((prefix, entries))
+        self._cache: dict[str, tuple[tuple[str, tuple[_Spec, ...]], ...]] = {}
+
+    def _starting_with(self, tok: str) -> tuple[tuple[str, tuple[_Spec, ...]], ...]:
+        """Every phrase whose first token spec accepts `tok`, memoised: news reuses its words."""
+        cached = self._cache.get(tok)
+        if cached is not None:
+            return cached
+        out: list[tuple[str, tuple[_Spec, ...]]] = list(self._exact.get(tok, ()))
+        for prefix, entries in self._by_head.get(tok[:3], ()):
+            if tok.startswith(prefix):
+                out.extend(entries)
+        if self._number and tok[0].isdigit():
+            out.extend(self._number)
+        result = tuple(out)
+        if len(self._cache) > 500_000:
+            self._cache.clear()
+        self._cache[tok] = result
+        return result
 
     def find(self, toks: Sequence[str]) -> list[Match]:
         found: list[Match] = []
-        exact, by_head, extend = self._exact, self._by_head, self._extend
+        starting_with = self._starting_with
         n = len(toks)
         for i, tok in enumerate(toks):
-            candidates = exact.get(tok)
+            candidates = starting_with(tok)
             if candidates:
-                extend(found, candidates, toks, i, n)
-            heads = by_head.get(tok[:3])
-            if heads:
-                for prefix, entries in heads:
-                    if tok.startswith(prefix):
-                        extend(found, entries, toks, i, n)
-            if self._number and tok[0].isdigit():
-                extend(found, self._number, toks, i, n)
+                self._extend(found, candidates, toks, i, n)
         return found
 
     @staticmethod
     def _extend(
         found: list[Match],
-        candidates: list[tuple[str, tuple[_Spec, ...]]],
+        candidates: Sequence[tuple[str, tuple[_Spec, ...]]],
         toks: Sequence[str],
         i: int,
         n: int,

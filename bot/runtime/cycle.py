@@ -16,7 +16,7 @@ from bot.outputs.base import DeliveryError, Output
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
-from bot.store.repository import FeedRow, NewItem, Store, StoryRow
+from bot.store.repository import FeedRow, FeedSuccess, NewItem, Store, StoryRow
 
 log = logging.getLogger("radar.cycle")
 MAX_DELIVERY_ATTEMPTS = 8
@@ -153,7 +153,7 @@ class Radar:
                 result.content_type,
                 feed.fetch_url,
                 feed.language,
-                lambda entries: self.store.new_entries(feed.id, entries),
+                lambda entries: self.store.new_entries(feed.id, entries, feed.last_ok_at is None),
             )
         except FeedError as exc:
             return self._fail(feed, self.clock(), str(exc), report, result)
@@ -171,18 +171,16 @@ class Radar:
             for entry, und in zip(fresh, understood, strict=True)
         ]
         source = feed.name or parsed.title or feed.url
-        ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now)
-        warning = "feed is malformed; items were recovered" if parsed.recovered else None
-        self.store.record_success(
-            feed.id,
-            now,
-            next_after_success(now, interval, jitter, self.rng),
-            result.etag,
-            result.last_modified,
-            result.moved_to,
-            parsed.title,
-            warning,
+        success = FeedSuccess(
+            now=now,
+            next_poll=next_after_success(now, interval, jitter, self.rng),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            fetch_url=result.moved_to,
+            feed_title=parsed.title,
+            warning="feed is malformed; items were recovered" if parsed.recovered else None,
         )
+        ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now, success)
         if result.moved_to:
             log.info("feed %s moved permanently to %s", feed.url, result.moved_to)
         report.polled += 1

@@ -261,6 +261,23 @@ class Fetcher:
                 return FetchResult(
                     "error", error=f"body larger than {self.max_body} bytes", http_status=status
                 )
+            if declared is not None and not resp.headers.get("Content-Encoding"):
+                body = await resp.read()  # one buffer; the declared size was checked above
+                if len(body) > self.max_body:
+                    return FetchResult(
+                        "error", error=f"body larger than {self.max_body} bytes", http_status=status
+                    )
+                return FetchResult(
+                    "ok",
+                    body=body,
+                    content_type=resp.headers.get("Content-Type"),
+                    etag=resp.headers.get("ETag"),
+                    last_modified=resp.headers.get("Last-Modified"),
+                    moved_to=moved_to,
+                    http_status=status,
+                )
+            # Chunked or compressed: count what arrives, so neither a lying server nor a gzip bomb
+            # gets past the cap.
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.content.iter_chunked(65536):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,36 @@ class FeedRow:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSuccess:
+    """What a successful poll records on its feed."""
+
+    now: datetime
+    next_poll: datetime
+    etag: str | None
+    last_modified: str | None
+    fetch_url: str | None  # set when a permanent redirect moved the feed
+    feed_title: str | None
+    warning: str | None = None
+
+
+def _apply_success(conn: Connection, feed_id: int, success: FeedSuccess) -> None:
+    values: dict[str, Any] = {
+        "last_polled_at": success.now,
+        "last_ok_at": success.now,
+        "next_poll_at": success.next_poll,
+        "etag": success.etag,
+        "last_modified": success.last_modified,
+        "error_count": 0,
+        "last_error": success.warning,
+    }
+    if success.fetch_url:
+        values["fetch_url"] = success.fetch_url
+    if success.feed_title:
+        values["name"] = func.coalesce(feeds.c.name, success.feed_title[:200])
+    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+
+@dataclass(frozen=True, slots=True)
 class NewItem:
     """An entry that is new to its feed, with what the understanding stage made of it."""
 
@@ -73,7 +103,6 @@ class IngestResult:
     new_stories: int = 0
     alerts_queued: int = 0
     followups_queued: int = 0
-    story_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,44 +313,21 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
-    def record_success(
-        self,
-        feed_id: int,
-        now: datetime,
-        next_poll: datetime,
-        etag: str | None,
-        last_modified: str | None,
-        fetch_url: str | None,
-        feed_title: str | None,
-        warning: str | None = None,
-    ) -> None:
-        values: dict[str, Any] = {
-            "last_polled_at": now,
-            "last_ok_at": now,
-            "next_poll_at": next_poll,
-            "etag": etag,
-            "last_modified": last_modified,
-            "error_count": 0,
-            "last_error": warning,
-        }
-        if fetch_url:
-            values["fetch_url"] = fetch_url
+    def record_success(self, feed_id: int, success: FeedSuccess) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
-            if feed_title:
-                conn.execute(
-                    update(feeds)
-                    .where(feeds.c.id == feed_id, feeds.c.name.is_(None))
-                    .values(name=feed_title[:200])
-                )
+            _apply_success(conn, feed_id, success)
 
     # -- ingest -------------------------------------------------------------------------------
 
-    def new_entries(self, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
-        """The entries this feed has not given before (first occurrence of each key wins)."""
+    def new_entries(
+        self, feed_id: int, entries: Sequence[Entry], never_stored: bool = False
+    ) -> list[Entry]:
+        """The entries this feed has not given before (first occurrence of each key wins).
+
+        never_stored: the feed has never had a successful poll, so it has no items to look up."""
         keys = {item_key(e): e for e in reversed(entries)}
         known: set[str] = set()
-        key_list = list(keys)
+        key_list = [] if never_stored else list(keys)
         with self.engine.connect() as conn:
             for start in range(0, len(key_list), 500):
                 chunk = key_list[start : start + 500]
@@ -371,13 +377,19 @@ class Store:
         destinations: Sequence[Destination],
         index: StoryIndex,
         now: datetime,
+        success: FeedSuccess | None = None,
     ) -> IngestResult:
-        """Store new items, their verdicts and stories, and queue deliveries, all in one transaction,
-        so that an alert is in the outbox exactly when its story is in the database."""
+        """Store new items, their verdicts and stories, queue deliveries and record the feed's
+        poll, all in one transaction: an alert is in the outbox exactly when its story is in the
+        database, and a feed's validators (ETag…) move on exactly when its items are stored."""
         result = IngestResult()
         if not new:
+            if success is not None:
+                self.record_success(feed_id, success)
             return result
         with self.engine.begin() as conn:
+            if success is not None:
+                _apply_success(conn, feed_id, success)
             by_link = self._stories_by_link(conn, new)
             # Only flagged news becomes a story (stories are what alerts, digests and threads are
             # about); an unflagged item joins a story when it carries a known link. Negative ids are
@@ -421,14 +433,14 @@ class Store:
                 if sid is not None and sid not in created:
                     old.setdefault(sid, []).append((iid, item))
             for story_id, added in old.items():
-                state = self._update_story(conn, story_id, added, now)
-                to_route.append((story_id, state))
+                before, state = self._update_story(conn, story_id, added, now)
+                if state.topics != before.topics or state.alertable != before.alertable:
+                    to_route.append((story_id, state))  # newly flagged or newly alertable
                 result.followups_queued += self._queue_followups(
                     conn, story_id, added, destinations, now
                 )
             for story_id, state in to_route:
                 result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
-            result.story_ids = [sid for sid, _ in to_route]
         return result
 
     @staticmethod
@@ -534,7 +546,7 @@ class Store:
     @staticmethod
     def _update_story(
         conn: Connection, story_id: int, added: list[tuple[int, NewItem]], now: datetime
-    ) -> StoryState:
+    ) -> tuple[StoryState, StoryState]:
         row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
         state = StoryState(
             topics=frozenset(row.topics or []),
@@ -544,6 +556,7 @@ class Store:
             summary=row.summary,
             alertable=bool(row.alertable),
         )
+        before = state
         for _item_id, item in added:
             state = state.merge(item.understanding, item.alertable)
         values = _state_values(state)
@@ -551,7 +564,7 @@ class Store:
         if state.topics and not row.title_key:
             values["title_key"] = " ".join(sorted(title_words(row.title)))
         conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
-        return state
+        return before, state
 
     @staticmethod
     def _queue_alerts(
@@ -819,6 +832,11 @@ class Store:
             }
 
 
+_COMPILED_INSERTS: dict[
+    tuple[str, str, tuple[str, ...]], tuple[str, list[tuple[str, Any]], bool]
+] = {}
+
+
 def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """executemany through the driver, with SQLAlchemy's own type processors applied per value.
 
@@ -826,22 +844,24 @@ def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
     construction and caching), and items and verdicts are most of what a cold cycle writes."""
     if not rows:
         return
-    names = list(rows[0])
+    names = tuple(rows[0])
     dialect = conn.dialect
-    compiled = (
-        insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
-    )
-    processors = {name: table.c[name].type._cached_bind_processor(dialect) for name in names}
-    if compiled.positional:
-        order = list(compiled.positiontup or ())
-        data: list[Any] = [tuple(_bind(processors[n], row[n]) for n in order) for row in rows]
+    key = (dialect.name, table.name, names)
+    if key not in _COMPILED_INSERTS:
+        compiled = insert(table).values({n: bindparam(n) for n in names}).compile(dialect=dialect)
+        order = list(compiled.positiontup or ()) if compiled.positional else list(names)
+        processors = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in order]
+        _COMPILED_INSERTS[key] = (compiled.string, processors, compiled.positional)
+    sql, processors, positional = _COMPILED_INSERTS[key]
+    converted = [
+        [row[n] if p is None or row[n] is None else p(row[n]) for n, p in processors]
+        for row in rows
+    ]
+    if positional:
+        conn.exec_driver_sql(sql, [tuple(values) for values in converted])
     else:  # pragma: no cover - named paramstyles (PostgreSQL drivers)
-        data = [{n: _bind(processors[n], row[n]) for n in names} for row in rows]
-    conn.exec_driver_sql(compiled.string, data)
-
-
-def _bind(processor: Any, value: Any) -> Any:
-    return processor(value) if processor is not None and value is not None else value
+        names_order = [n for n, _ in processors]
+        conn.exec_driver_sql(sql, [dict(zip(names_order, v, strict=True)) for v in converted])
 
 
 def _ids_by(
