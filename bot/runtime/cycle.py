@@ -16,7 +16,7 @@ from bot.outputs.base import DeliveryError, Output
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
-from bot.store.repository import FeedRow, FeedSuccess, NewItem, Store, StoryRow
+from bot.store.repository import FeedRow, FeedSuccess, NewItem, NotModified, Store, StoryRow
 
 log = logging.getLogger("radar.cycle")
 MAX_DELIVERY_ATTEMPTS = 8
@@ -69,6 +69,7 @@ class Radar:
         self._cycle_lock = asyncio.Lock()
         self._deliver_lock = asyncio.Lock()
         self.last_cycle: tuple[datetime, CycleReport] | None = None
+        self._not_modified: list[NotModified] = []
 
     def destinations(self) -> list[Destination]:
         return [out.destination for out in self.outputs.values()]
@@ -105,6 +106,7 @@ class Radar:
             # Bounds the feeds between fetch and storage, so bodies do not pile up in memory while
             # the parsers catch up with the network.
             in_flight = asyncio.Semaphore(self.settings.poll.concurrency)
+            self._not_modified = []
             try:
                 async with self.fetcher() as fetcher:
 
@@ -126,6 +128,8 @@ class Radar:
                     await asyncio.gather(*(one(f) for f in todo))
             finally:
                 self.stages.close()
+                self.store.record_not_modified(self._not_modified)
+                self._not_modified = []
             self.last_cycle = (self.clock(), report)
             return report
 
@@ -143,7 +147,10 @@ class Radar:
             now = self.clock()
             report.not_modified += 1
             next_poll = next_after_success(now, interval, jitter, self.rng)
-            self.store.record_not_modified(feed.id, now, next_poll, result.moved_to)
+            self._not_modified.append(NotModified(feed.id, now, next_poll, result.moved_to))
+            if len(self._not_modified) >= 200:  # written in batches: one transaction, not 200
+                self.store.record_not_modified(self._not_modified)
+                self._not_modified = []
             return "not modified"
         if result.status in ("gone", "error"):
             return self._fail(feed, self.clock(), result.error or "unknown error", report, result)

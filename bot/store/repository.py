@@ -13,6 +13,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    Text,
     bindparam,
     create_engine,
     event,
@@ -56,6 +57,16 @@ class FeedRow:
     @property
     def display_name(self) -> str:
         return self.name or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A poll answered 304: nothing new, the feed is healthy, next poll scheduled."""
+
+    feed_id: int
+    now: datetime
+    next_poll: datetime
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,10 +236,14 @@ class Store:
                         )
                     )
                     continue
-                values: dict[str, Any] = {"name": name, "language": lang, "interval_s": interval}
+                # A feed without a configured name keeps the title its own feed gave it.
+                values: dict[str, Any] = {"language": lang, "interval_s": interval}
+                if name is not None:
+                    values["name"] = name
                 if row.disabled_reason in ("removed from config", "disabled in config") or reason:
                     values["disabled_reason"] = reason
-                conn.execute(update(feeds).where(feeds.c.id == row.id).values(**values))
+                if any(getattr(row, key) != value for key, value in values.items()):
+                    conn.execute(update(feeds).where(feeds.c.id == row.id).values(**values))
             for url, row in existing.items():
                 if url not in wanted and row.disabled_reason is None:
                     conn.execute(
@@ -279,20 +294,28 @@ class Store:
     def _feed(row: Any) -> FeedRow:
         return FeedRow(**{f: getattr(row, f) for f in FeedRow.__dataclass_fields__})
 
-    def record_not_modified(
-        self, feed_id: int, now: datetime, next_poll: datetime, fetch_url: str | None = None
-    ) -> None:
-        values: dict[str, Any] = {
-            "last_polled_at": now,
-            "last_ok_at": now,
-            "next_poll_at": next_poll,
-            "error_count": 0,
-            "last_error": None,
-        }
-        if fetch_url:
-            values["fetch_url"] = fetch_url
+    def record_not_modified(self, polls: Sequence[NotModified]) -> None:
+        """Record many 304 answers in one transaction (most polls end in one)."""
+        if not polls:
+            return
+        stmt = (
+            update(feeds)
+            .where(feeds.c.id == bindparam("feed_id"))
+            .values(
+                last_polled_at=bindparam("now"),
+                last_ok_at=bindparam("now"),
+                next_poll_at=bindparam("next_poll"),
+                error_count=0,
+                last_error=None,
+                fetch_url=func.coalesce(bindparam("moved_to", type_=Text), feeds.c.fetch_url),
+            )
+        )
+        rows = [
+            {"feed_id": p.feed_id, "now": p.now, "next_poll": p.next_poll, "moved_to": p.moved_to}
+            for p in polls
+        ]
         with self.engine.begin() as conn:
-            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+            conn.execute(stmt, rows)
 
     def record_failure(
         self,

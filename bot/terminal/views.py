@@ -131,7 +131,7 @@ def print_moves(console: Console, store: Store, period: timedelta, label: str) -
 def print_feeds(console: Console, feeds: list[FeedRow]) -> None:
     now = datetime.now(UTC)
     table = Table(title="Feeds", header_style="bold")
-    for col in ("id", "feed", "status", "last poll", "next poll", "errors", "last error"):
+    for col in ("id", "feed", "url", "status", "last poll", "next poll", "errors", "last error"):
         table.add_column(col, overflow="fold")
     for feed in feeds:
         if feed.disabled_reason:
@@ -144,7 +144,8 @@ def print_feeds(console: Console, feeds: list[FeedRow]) -> None:
             status = Text("ok", style="green")
         table.add_row(
             str(feed.id),
-            feed.display_name,
+            feed.name or "",
+            feed.fetch_url,
             status,
             _ago(feed.last_polled_at, now),
             "—"
