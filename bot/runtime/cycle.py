@@ -40,7 +40,8 @@ def story_alert(story: StoryRow) -> Alert:
         reasons=story.reasons,
         summary=story.summary,
         source=story.source or "",
-        published=story.published_at,
+        published=story.published_at
+        or story.first_seen_at,  # first seen when the feed gave no date
         language=story.language or "en",
         also=tuple(link for link in story.links if link != url),
         move=story.move,
