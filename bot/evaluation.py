@@ -12,8 +12,10 @@ from bot.core.features import analyse, features
 from bot.core.models import TOPICS
 from bot.core.text import html_to_text, strip_boilerplate
 from bot.core.train import Example, train
+from bot.store.repository import Store
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "labelled"
+VOTE_WEIGHT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,19 @@ def train_model(
     examples.extend((facts_of(r.title, ""), r.labels) for r in rows)
     examples.extend(extra)
     return train(examples)
+
+
+def feedback_training_examples(store: Store) -> list[Example]:
+    """The team's votes as training examples: 👍 confirms a story's topics, 👎 says it has none.
+
+    Each voted story counts VOTE_WEIGHT times: the team knows better than one corpus line what it
+    wants to see."""
+    examples: list[Example] = []
+    for story, vote in store.feedback_examples():
+        labels = frozenset(story.topics) if vote > 0 else frozenset()
+        facts = facts_of(story.title, story.summary)
+        examples.extend([(facts, labels)] * VOTE_WEIGHT)
+    return examples
 
 
 @dataclass(slots=True)

@@ -24,6 +24,8 @@ REASONS: dict[str, str] = {
     "c_acqui_org": "acqui-hire or license-and-hire deal",
     "c_found_lab": "people leaving a lab to found a new one",
     "c_found_t": "headline about founding a new company",
+    "c_former_found": "people from a lab founding a new one",
+    "c_former_move": "a lab's former staff moving",
     "c_pay_ai": "pay or retention offers for AI talent",
     "c_law_move": "legal fight over people moving",
     "c_lead_move_lab": "leadership change at an AI lab",

@@ -14,6 +14,7 @@ CATEGORIES = (
     "JOIN",
     "LEAVE",
     "FOUND",
+    "FORMER",
     "ACQUIHIRE",
     "PAY",
     "LAWSUIT",
@@ -148,6 +149,8 @@ def features(a: Analysis) -> dict[str, float]:
     put("c_move_two_orgs", move and n_orgs >= 2 and who)
     put("c_acqui_org", "acquihire" in c and org)
     put("c_found_lab", "found" in c and lab)
+    put("c_former_found", "former" in c and "found" in c)
+    put("c_former_move", "former" in c and move)
     put("c_found_t", "found_t" in f and (lab or person))
     put("c_pay_ai", "pay" in c and ai and (who or org))
     put("c_law_move", "lawsuit" in c and org and (move or "pay" in c or "found" in c))

@@ -231,6 +231,7 @@ JOIN = (
     "to lead",
     "new chief/head",
     "named chief/head/ceo/cto/president/director/vp/lead",
+    "go/goes/went/going to",
     "rejoin*",
     "part/partir/partira/partent chez",
     "file/filent chez",
@@ -283,10 +284,9 @@ FOUND = (
     "cofound*",
     "found/founds/founded/founding a/an/his/her/their/new/own",
     "launch/launches/launched/launching a/an/his/her/their/own/new startup/start-up/company/lab/venture",
+    "launch/launches/launched/launching/start/starts/started/starting startup/start-up/company/lab",
     "start/starts/started/starting a/an/his/her/their/own/new startup/start-up/company/lab/venture",
     "new startup/start-up/lab/venture from/by",
-    "former openai/google/deepmind/meta/anthropic/apple/microsoft",
-    "ex-openai/ex-google/ex-deepmind/ex-meta/ex-anthropic/ex-apple/ex-microsoft/ex-fair/ex-mistral",
     "cofond*",
     "co-fond*",
     "fonde/fondent/fondee/fonder sa/son/une/un",
@@ -294,12 +294,18 @@ FOUND = (
     "pour fonder",
     "lance/lancent sa/son/une/un propre",
     "lance/lancent sa/son start-up/startup/laboratoire/entreprise/societe",
-    "anciens/ancien/ancienne de/d",
-    "anciens chercheurs",
     "startup/start-up fondee par",
     "spin-out",
     "spinout",
     "breakaway",
+)
+# "Former X" people: where someone comes from, which founding and hiring stories both mention.
+FORMER = (
+    "former openai/google/deepmind/meta/anthropic/apple/microsoft/xai/mistral",
+    "ex-openai/ex-google/ex-deepmind/ex-meta/ex-anthropic/ex-apple/ex-microsoft/ex-fair/ex-mistral/ex-xai",
+    "anciens/ancien/ancienne de/d",
+    "anciens chercheurs",
+    "alumni/alums/veteran/veterans",
 )
 ACQUIHIRE = (
     "acqui-hire*",

@@ -39,12 +39,22 @@ class JsonlOutput:
             return f"line:{alert.story_id}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(alert.to_json(), ensure_ascii=False) + "\n"
+        if self._torn_tail():
+            line = "\n" + line  # a crash cut the last line short; never glue an alert onto it
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
         written.add(alert.story_id)
         return f"line:{alert.story_id}"
+
+    def _torn_tail(self) -> bool:
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                return fh.read(1) != b"\n"
+        except OSError:  # missing or empty file
+            return False
 
     async def send_followup(
         self, alert: Alert, parent_ref: str | None, new_link: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +14,16 @@ from rich.text import Text
 from bot.core.classify import Classifier
 from bot.core.digest import net_flow, topic_label
 from bot.core.models import TOPIC_TITLES, TOPICS
+from bot.core.train import Example
 from bot.errors import FeedError
-from bot.evaluation import evaluate, facts_of, load_corpus, train_model
+from bot.evaluation import (
+    VOTE_WEIGHT,
+    Labelled,
+    evaluate,
+    feedback_training_examples,
+    load_corpus,
+    train_model,
+)
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher
 from bot.sources.parse import parse_feed
@@ -220,24 +229,24 @@ def print_eval(console: Console, classifier: Classifier, mistakes: int) -> None:
         console.print(line)
 
 
-def retrain(console: Console, settings: Settings, target: Path) -> None:
-    """Corpus train split plus the team's votes: 👍 confirms a story's topics, 👎 says it has none."""
-    extra = []
+def retrain(
+    console: Console, settings: Settings, target: Path, corpus: Sequence[Labelled] | None = None
+) -> None:
+    """Refit the model on the corpus's train split (or `corpus`) plus the team's votes."""
+    extra: list[Example] = []
     try:
         store = Store.open(settings.storage.url)
     except Exception:
         store = None
     if store is not None:
-        for story, vote in store.feedback_examples():
-            labels = frozenset(story.topics) if vote > 0 else frozenset()
-            # Feedback outweighs one corpus line: the team knows what it wants to see.
-            extra.extend([(facts_of(story.title, story.summary), labels)] * 3)
+        extra = feedback_training_examples(store)
         store.close()
-    model = train_model(extra=extra)
+    model = train_model(extra=extra, corpus=corpus)
     target.parent.mkdir(parents=True, exist_ok=True)
     model.save(target)
+    voted = len(extra) // VOTE_WEIGHT
     console.print(
-        f"trained on the corpus and {len(extra) // 3} voted stories; thresholds "
+        f"trained on the corpus and {voted} voted stories; thresholds "
         + ", ".join(f"{t} {v:.2f}" for t, v in model.thresholds.items())
         + f"; written to {target}"
     )
