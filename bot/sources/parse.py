@@ -18,7 +18,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
 from lxml import etree
 
 from bot.core.lang import detect_language, normalise_language
@@ -84,6 +83,8 @@ def parse_date(value: str | None) -> datetime | None:
         return _to_utc(parsedate_to_datetime(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
+    import feedparser  # its date handlers know every odd format feeds use
+
     parsed = feedparser.datetimes._parse_date(value)
     return _struct_to_datetime(parsed)
 
@@ -336,6 +337,8 @@ def parse_json_feed(body: bytes, url: str = "", language: str | None = None) -> 
 def _with_feedparser(
     body: bytes, content_type: str | None, url: str, language: str | None
 ) -> ParsedFeed:
+    import feedparser  # imported here: the fast path serves most feeds without it
+
     headers = {"content-location": url} if url.startswith("http") else {}
     if content_type:
         headers["content-type"] = content_type

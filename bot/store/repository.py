@@ -215,26 +215,30 @@ class Store:
             for url, name, lang, interval, enabled in configured
         }
         with self.engine.begin() as conn:
-            existing = {
-                r.url: r for r in conn.execute(select(feeds).where(feeds.c.origin == "config"))
-            }
+            rows = list(conn.execute(select(feeds)))
+            existing = {r.url: r for r in rows if r.origin == "config"}
+            elsewhere = {r.url for r in rows if r.origin != "config"}  # added from chat first
+            added = [
+                {
+                    "url": url,
+                    "fetch_url": url,
+                    "name": name,
+                    "language": lang,
+                    "origin": "config",
+                    "interval_s": interval,
+                    "error_count": 0,
+                    "created_at": now,
+                    "disabled_reason": None if enabled else "disabled in config",
+                }
+                for url, (name, lang, interval, enabled) in wanted.items()
+                if url not in existing and url not in elsewhere
+            ]
+            if added:
+                conn.execute(insert(feeds), added)
             for url, (name, lang, interval, enabled) in wanted.items():
                 reason = None if enabled else "disabled in config"
                 row = existing.get(url)
                 if row is None:
-                    conn.execute(
-                        insert(feeds).values(
-                            url=url,
-                            fetch_url=url,
-                            name=name,
-                            language=lang,
-                            origin="config",
-                            interval_s=interval,
-                            error_count=0,
-                            created_at=now,
-                            disabled_reason=reason,
-                        )
-                    )
                     continue
                 # A feed without a configured name keeps the title its own feed gave it.
                 values: dict[str, Any] = {"language": lang, "interval_s": interval}

@@ -678,3 +678,12 @@ def test_new_entries_skips_known_keys_and_in_batch_duplicates(store: Store) -> N
         known_url,
         no_ids,
     ]
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.store import migrate
+
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    assert script.get_current_head() == migrate.HEAD
