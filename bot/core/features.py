@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core import lexicon as lx
+from bot.core.lexicon import STOPWORDS
 from bot.core.names import find_people, known_person
 from bot.core.phrases import Match, PhraseMatcher, tokens
-from bot.core.stories import STOPWORDS
 
 CATEGORIES = (
     "HIRE",

@@ -79,16 +79,7 @@ class Radar:
         return feed.interval_s or self.settings.poll.interval
 
     def fetcher(self, public_only: bool = False) -> Fetcher:
-        poll = self.settings.poll
-        return Fetcher(
-            user_agent=poll.user_agent,
-            concurrency=poll.concurrency,
-            per_host=poll.per_host,
-            connect_timeout=poll.connect_timeout,
-            timeout=poll.timeout,
-            max_body=poll.max_body,
-            public_only=public_only,
-        )
+        return Fetcher.from_settings(self.settings.poll, public_only)
 
     # -- polling ------------------------------------------------------------------------------
 

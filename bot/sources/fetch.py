@@ -17,6 +17,7 @@ from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from bot.errors import UnsafeURLError
+from bot.settings import PollSettings
 
 Status = Literal["ok", "not_modified", "gone", "error"]
 _PERMANENT = (301, 308)
@@ -138,6 +139,18 @@ def local_path(url: str) -> Path | None:
 
 class Fetcher:
     """One HTTP session for a poll cycle, with global and per-host concurrency bounds."""
+
+    @classmethod
+    def from_settings(cls, poll: PollSettings, public_only: bool = False) -> Fetcher:
+        return cls(
+            user_agent=poll.user_agent,
+            concurrency=poll.concurrency,
+            per_host=poll.per_host,
+            connect_timeout=poll.connect_timeout,
+            timeout=poll.timeout,
+            max_body=poll.max_body,
+            public_only=public_only,
+        )
 
     def __init__(
         self,

@@ -169,15 +169,7 @@ def print_feeds(console: Console, feeds: list[FeedRow]) -> None:
 
 
 async def check_feeds(console: Console, settings: Settings) -> bool:
-    poll = settings.poll
-    fetcher = Fetcher(
-        user_agent=poll.user_agent,
-        concurrency=poll.concurrency,
-        per_host=poll.per_host,
-        connect_timeout=poll.connect_timeout,
-        timeout=poll.timeout,
-        max_body=poll.max_body,
-    )
+    fetcher = Fetcher.from_settings(settings.poll)
     table = Table(title="Feed check", header_style="bold")
     for col in ("feed", "result", "items", "detail"):
         table.add_column(col, overflow="fold")
