@@ -154,7 +154,6 @@ class CycleReport:
     polled: int = 0
     not_modified: int = 0
     failed: int = 0
-    skipped: int = 0
     new_items: int = 0
     alerts: int = 0
     errors: dict[str, str] = field(default_factory=dict)

@@ -219,47 +219,50 @@ class Radar:
             sent = 0
             now = self.clock()
             cache: dict[int, Alert | None] = {}
-            for row in self.store.pending_deliveries(now):
-                output = self.outputs.get(row.destination)
-                if output is None:
-                    self.store.mark_retry(
-                        row.id, "destination is no longer configured", now, give_up=True
-                    )
-                    continue
-                if row.story_id not in cache:
-                    story = self.store.story(row.story_id)
-                    cache[row.story_id] = story_alert(story) if story else None
-                alert = cache[row.story_id]
-                if alert is None:
-                    self.store.mark_retry(row.id, "story vanished", now, give_up=True)
-                    continue
-                try:
-                    if row.kind == "alert":
-                        ref = await output.send(alert)
-                    else:
-                        ref = await output.send_followup(alert, row.parent_ref, None)
-                except DeliveryError as exc:
-                    self._delivery_failed(
-                        row.id,
-                        row.attempts,
-                        row.destination,
-                        str(exc),
-                        exc.permanent,
-                        exc.retry_after,
-                    )
-                    continue
-                except OSError as exc:
-                    self._delivery_failed(
-                        row.id,
-                        row.attempts,
-                        row.destination,
-                        f"{type(exc).__name__}: {exc}",
-                        False,
-                        None,
-                    )
-                    continue
-                self.store.mark_sent(row.id, ref, self.clock())
-                sent += 1
+            seen: set[int] = set()
+            while batch := [r for r in self.store.pending_deliveries(now) if r.id not in seen]:
+                for row in batch:
+                    seen.add(row.id)
+                    output = self.outputs.get(row.destination)
+                    if output is None:
+                        self.store.mark_retry(
+                            row.id, "destination is no longer configured", now, give_up=True
+                        )
+                        continue
+                    if row.story_id not in cache:
+                        story = self.store.story(row.story_id)
+                        cache[row.story_id] = story_alert(story) if story else None
+                    alert = cache[row.story_id]
+                    if alert is None:
+                        self.store.mark_retry(row.id, "story vanished", now, give_up=True)
+                        continue
+                    try:
+                        if row.kind == "alert":
+                            ref = await output.send(alert)
+                        else:
+                            ref = await output.send_followup(alert, row.parent_ref, None)
+                    except DeliveryError as exc:
+                        self._delivery_failed(
+                            row.id,
+                            row.attempts,
+                            row.destination,
+                            str(exc),
+                            exc.permanent,
+                            exc.retry_after,
+                        )
+                        continue
+                    except OSError as exc:
+                        self._delivery_failed(
+                            row.id,
+                            row.attempts,
+                            row.destination,
+                            f"{type(exc).__name__}: {exc}",
+                            False,
+                            None,
+                        )
+                        continue
+                    self.store.mark_sent(row.id, ref, self.clock())
+                    sent += 1
             return sent
 
     def _delivery_failed(
