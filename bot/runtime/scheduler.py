@@ -96,7 +96,7 @@ class FeedScheduler:
         if feeds:
             report = await self.radar.poll(feeds)
             log.info(
-                "polled %d feeds: %d changed, %d not modified, %d failed; %d new items, %d alerts queued",
+                "polled %d feeds: %d fetched, %d not modified, %d failed; %d new items, %d alerts queued",
                 len(feeds),
                 report.polled,
                 report.not_modified,
