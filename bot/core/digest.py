@@ -4,34 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.core.models import TOPIC_TITLES, Move
-
-
-@dataclass(frozen=True, slots=True)
-class DigestLine:
-    story_id: int
-    title: str
-    url: str
-    topics: tuple[str, ...]
-    score: float
-    sources: int
-    move: str | None
-
-
-def digest_lines(
-    stories: Sequence[tuple[int, str, str, Sequence[str], dict[str, float], int, Move | None]],
-) -> list[DigestLine]:
-    lines = []
-    for story_id, title, url, topics, scores, sources, move in stories:
-        score = max((scores.get(t, 0.0) for t in topics), default=0.0)
-        lines.append(
-            DigestLine(
-                story_id, title, url, tuple(topics), score, sources, move.line() if move else None
-            )
-        )
-    return lines
 
 
 def topic_label(topics: Sequence[str]) -> str:
