@@ -37,6 +37,9 @@ CATEGORIES = (
     "PRODUCT",
     "FUNDING",
     "ENTERTAINMENT",
+    "FICTION",
+    "MARKETS",
+    "AWARD",
     "NON_AI_EXEC",
     "NARROW_SAFETY",
 )
@@ -166,6 +169,9 @@ def features(a: Analysis) -> dict[str, float]:
     put("c_agi_tax", "agi_term" in c and "tax" in c)
     put("c_agi_other", "agi_term" in c and "agi_other" in c)
     put("c_agi_no_ai", "agi_term" in c and not ai)
+    put("c_agi_fiction", "agi_term" in c and bool(c & {"fiction", "entertainment"}))
+    put("c_agi_markets", "agi_term" in c and "markets" in c)
+    put("c_award_no_move", "award" in c and not move)
     put("c_agi_lab_move", "agi_lab" in c and move)
     put("c_agi_product", "agi_term" in c and "product_t" in f and "agi_term_t" not in f)
     put("c_sport_no_ai", "sport" in c and not ai)
