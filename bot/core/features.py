@@ -180,8 +180,7 @@ def features(a: Analysis) -> dict[str, float]:
     put("c_product_t_no_move", "product_t" in f and not move_t)
     put("c_funding_t_no_move", "funding_t" in f and not move_t and "found" not in c)
     put("c_xrisk_ai", "agi_xrisk" in c and ai)
-    # Word stems (6 letters serve English and French alike) catch phrasings the facts above miss;
-    # training keeps their weights small.
+    # Word stems (6 letters serve English and French alike) catch phrasings the facts above miss.
     for tok in a.title_tokens:
         if len(tok) > 2 and tok not in STOPWORDS:
             f["t:" + tok[:6]] = 1.0
