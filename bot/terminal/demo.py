@@ -45,13 +45,13 @@ def run_demo(out: Console, err: Console, keep: Path | None) -> None:
         keep.mkdir(parents=True, exist_ok=True)
         for stale in ("demo.db", "demo.db-wal", "demo.db-shm", "alerts.jsonl"):
             (keep / stale).unlink(missing_ok=True)
-        _run(out, err, keep)
+        _run(out, err, keep, kept=True)
         return
     with tempfile.TemporaryDirectory(prefix="radar-demo-") as tmp:
-        _run(out, err, Path(tmp))
+        _run(out, err, Path(tmp), kept=False)
 
 
-def _run(out: Console, err: Console, folder: Path) -> None:
+def _run(out: Console, err: Console, folder: Path, kept: bool) -> None:
     settings = demo_settings(folder)
     out.print(Rule("Radar demo: bundled sample feeds, offline"))
     out.print(
@@ -69,11 +69,18 @@ def _run(out: Console, err: Console, folder: Path) -> None:
         out.print(Rule("Digest"))
         print_digest(out, radar.store, timedelta(days=1), None, 10, "24h")
         out.print(Rule())
+        outputs = len(radar.outputs)
         out.print(
-            f"{report.polled} feeds polled, {report.new_items} items, {counts['stories']} stories, "
-            f"{counts['flagged']} flagged, {sent} alerts delivered (each story once, every outlet linked)."
+            f"{report.polled} feeds polled, {report.new_items} items, {counts['flagged']} flagged "
+            f"stories, {sent} alerts sent to {outputs} outputs (terminal and JSONL): each story "
+            "once, every outlet linked."
         )
-        out.print(Text(f"Alerts were also written to {folder / 'alerts.jsonl'}", style="dim"))
+        if kept:
+            out.print(Text(f"Database and alerts.jsonl kept in {folder}", style="dim"))
+        else:
+            out.print(
+                Text("Add --keep DIR to keep the demo database and alerts.jsonl.", style="dim")
+            )
         out.print(
             Text("Next: `uv run radar run` with config/radar.toml polls real feeds.", style="dim")
         )
