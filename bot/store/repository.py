@@ -460,7 +460,7 @@ class Store:
                 if sid is not None and sid not in created:
                     old.setdefault(sid, []).append((iid, item))
             for story_id, added in old.items():
-                before, state = self._update_story(conn, story_id, added, now)
+                before, state = self._update_story(conn, story_id, added, now, source)
                 if state.topics != before.topics or state.alertable != before.alertable:
                     to_route.append((story_id, state))  # newly flagged or newly alertable
                 result.followups_queued += self._queue_followups(
@@ -572,7 +572,11 @@ class Store:
 
     @staticmethod
     def _update_story(
-        conn: Connection, story_id: int, added: list[tuple[int, NewItem]], now: datetime
+        conn: Connection,
+        story_id: int,
+        added: list[tuple[int, NewItem]],
+        now: datetime,
+        source: str,
     ) -> tuple[StoryState, StoryState]:
         row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
         state = StoryState(
@@ -590,6 +594,8 @@ class Store:
         values.update(last_seen_at=now, item_count=row.item_count + len(added))
         if state.topics and not row.title_key:
             values["title_key"] = " ".join(sorted(title_words(row.title)))
+        if _publisher_copy(conn, row, added):
+            values["source"] = source
         conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
         return before, state
 
@@ -900,6 +906,22 @@ def _ids_by(
         for row_id, key in conn.execute(select(id_col, key_col).where(key_col.in_(chunk), *where)):
             found[key] = int(row_id)
     return found
+
+
+def _plain(link: str | None) -> bool:
+    return link is not None and link != "" and "?" not in link and "#" not in link
+
+
+def _publisher_copy(conn: Connection, story: Any, added: list[tuple[int, NewItem]]) -> bool:
+    """True when the publisher's own feed brings a story so far seen only through tracked links
+    (an aggregator's): the story's source should then name the publisher, not the aggregator."""
+    if not any(n.entry.url == story.url and _plain(n.entry.link) for _, n in added):
+        return False
+    new_ids = [item_id for item_id, _ in added]
+    earlier = conn.execute(
+        select(items.c.link).where(items.c.story_id == story.id, items.c.id.not_in(new_ids))
+    ).scalars()
+    return not any(_plain(link) for link in earlier)
 
 
 def _cluster_key(

@@ -687,3 +687,33 @@ def test_the_head_constant_is_alembics_head() -> None:
 
     script = ScriptDirectory(str(migrate.MIGRATIONS))
     assert script.get_current_head() == migrate.HEAD
+
+
+def test_the_publishers_own_copy_names_the_story_source(
+    store: Store, understander: Understander
+) -> None:
+    aggregator, publisher = (
+        new_feed(store, f"https://{n}.example/feed.xml") for n in ("agg", "pub")
+    )
+    tracked = entry(
+        META_HIRE.title,
+        META_HIRE.link,
+        META_HIRE.description,
+        link=f"{META_HIRE.link}?utm_source=agg",
+    )
+    index = StoryIndex(WINDOW)
+    store.ingest(aggregator, "AI Digest", [understood(understander, tracked)], (ALL,), index, NOW)
+    story_id = story_of(store, META_HIRE.link)
+    assert store.story(story_id).source == "AI Digest"  # type: ignore[union-attr]
+
+    # The publisher's feed carries the same page under its plain link: the story now names it.
+    own = entry(META_HIRE.title, META_HIRE.link, META_HIRE.description, guid="pub-1")
+    store.ingest(publisher, "TechWire", [understood(understander, own)], (ALL,), index, NOW)
+    assert store.story(story_id).source == "TechWire"  # type: ignore[union-attr]
+
+    # A third copy, plain again, does not take the name from the publisher.
+    again = entry(META_HIRE.title, META_HIRE.link, META_HIRE.description, guid="mirror-1")
+    mirror = new_feed(store, "https://mirror.example/feed.xml")
+    store.ingest(mirror, "Mirror", [understood(understander, again)], (ALL,), index, NOW)
+    assert store.story(story_id).source == "TechWire"  # type: ignore[union-attr]
+    assert len(rows(store, deliveries)) == 1
