@@ -913,13 +913,15 @@ def _plain(link: str | None) -> bool:
 
 
 def _publisher_copy(conn: Connection, story: Any, added: list[tuple[int, NewItem]]) -> bool:
-    """True when the publisher's own feed brings a story so far seen only through tracked links
-    (an aggregator's): the story's source should then name the publisher, not the aggregator."""
+    """True when the publisher's own feed brings a story whose page was so far seen only through
+    tracked links (an aggregator's): the story's source should then name the publisher."""
     if not any(n.entry.url == story.url and _plain(n.entry.link) for _, n in added):
         return False
     new_ids = [item_id for item_id, _ in added]
     earlier = conn.execute(
-        select(items.c.link).where(items.c.story_id == story.id, items.c.id.not_in(new_ids))
+        select(items.c.link).where(
+            items.c.story_id == story.id, items.c.url == story.url, items.c.id.not_in(new_ids)
+        )
     ).scalars()
     return not any(_plain(link) for link in earlier)
 

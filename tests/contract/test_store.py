@@ -717,3 +717,22 @@ def test_the_publishers_own_copy_names_the_story_source(
     store.ingest(mirror, "Mirror", [understood(understander, again)], (ALL,), index, NOW)
     assert store.story(story_id).source == "TechWire"  # type: ignore[union-attr]
     assert len(rows(store, deliveries)) == 1
+
+
+def test_other_outlets_do_not_keep_the_publisher_from_naming_its_story(
+    store: Store, understander: Understander
+) -> None:
+    aggregator, other, publisher = (
+        new_feed(store, f"https://{n}.example/feed.xml") for n in ("agg", "other", "pub")
+    )
+    index = StoryIndex(WINDOW)
+    tracked = entry(META_HIRE.title, META_HIRE.link, link=f"{META_HIRE.link}?utm_source=agg")
+    store.ingest(aggregator, "AI Digest", [understood(understander, tracked)], (ALL,), index, NOW)
+    story_id = story_of(store, META_HIRE.link)
+    # Another outlet's own article about the same move joins first, under its own page.
+    elsewhere = entry(SAME_NEWS, "https://other.example/wei-chung")
+    store.ingest(other, "Lab Watch", [understood(understander, elsewhere)], (ALL,), index, NOW)
+    assert story_of(store, "https://other.example/wei-chung") == story_id
+    own = entry(META_HIRE.title, META_HIRE.link, guid="pub-1")
+    store.ingest(publisher, "TechWire", [understood(understander, own)], (ALL,), index, NOW)
+    assert store.story(story_id).source == "TechWire"  # type: ignore[union-attr]
