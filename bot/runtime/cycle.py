@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +22,23 @@ from bot.store.repository import FeedRow, FeedSuccess, NewItem, NotModified, Sto
 
 log = logging.getLogger("radar.cycle")
 MAX_DELIVERY_ATTEMPTS = 8
+CLAIM_LEASE = timedelta(minutes=5)  # longer than any send, with its timeouts and retries
+SENDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def sender_is_gone(owner: str) -> bool:
+    """Whether the process that claimed a delivery has died (only knowable on this host)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
 
 Clock = Callable[[], datetime]
 Progress = Callable[[FeedRow, str], None]
@@ -219,10 +238,15 @@ class Radar:
             sent = 0
             now = self.clock()
             cache: dict[int, Alert | None] = {}
+            self.store.release_dead_claims(sender_is_gone, now)
             seen: set[int] = set()
             while batch := [r for r in self.store.pending_deliveries(now) if r.id not in seen]:
                 for row in batch:
                     seen.add(row.id)
+                    # Claim first: another Radar process on the same database (`radar run` and a
+                    # manual `radar poll`) must never send the same alert a second time.
+                    if not self.store.claim(row.id, SENDER, now, CLAIM_LEASE):
+                        continue
                     output = self.outputs.get(row.destination)
                     if output is None:
                         self.store.mark_retry(

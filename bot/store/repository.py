@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -663,12 +663,52 @@ class Store:
                 deliveries.c.attempts,
                 parent_ref.label("parent_ref"),
             )
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            .where(
+                deliveries.c.status.in_(("pending", "sending")), deliveries.c.next_attempt_at <= now
+            )
             .order_by(deliveries.c.id)
             .limit(limit)
         )
         with self.engine.connect() as conn:
             return [DeliveryRow(**r._mapping) for r in conn.execute(query)]
+
+    def claim(self, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Take a delivery for sending; False when another process holds it.
+
+        A claim is a lease: status 'sending' until next_attempt_at. A sender that dies leaves the
+        row to be taken again once the lease runs out, or at once by a process on the same host
+        that sees the owner gone (release_dead_claims)."""
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.status.in_(("pending", "sending")),
+                    deliveries.c.next_attempt_at <= now,
+                )
+                .values(status="sending", claimed_by=owner, next_attempt_at=now + lease)
+            ).rowcount
+        return bool(taken)
+
+    def release_dead_claims(self, is_dead: Callable[[str], bool], now: datetime) -> int:
+        """Return to the queue the deliveries claimed by senders that no longer run."""
+        with self.engine.begin() as conn:
+            owners = conn.execute(
+                select(deliveries.c.claimed_by)
+                .where(deliveries.c.status == "sending", deliveries.c.claimed_by.is_not(None))
+                .distinct()
+            ).scalars()
+            dead = [owner for owner in owners if is_dead(owner)]
+            if not dead:
+                return 0
+            return int(
+                conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.status == "sending", deliveries.c.claimed_by.in_(dead))
+                    .values(status="pending", claimed_by=None, next_attempt_at=now)
+                ).rowcount
+                or 0
+            )
 
     def mark_sent(self, delivery_id: int, message_ref: str | None, now: datetime) -> None:
         with self.engine.begin() as conn:
@@ -677,6 +717,7 @@ class Store:
                 .where(deliveries.c.id == delivery_id)
                 .values(
                     status="sent",
+                    claimed_by=None,
                     message_ref=message_ref,
                     sent_at=now,
                     attempts=deliveries.c.attempts + 1,
@@ -692,6 +733,7 @@ class Store:
                 .where(deliveries.c.id == delivery_id)
                 .values(
                     status="failed" if give_up else "pending",
+                    claimed_by=None,
                     last_error=error[:500],
                     next_attempt_at=next_attempt,
                     attempts=deliveries.c.attempts + 1,

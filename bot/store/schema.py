@@ -137,7 +137,8 @@ deliveries = Table(
     Column("kind", String(16), nullable=False),  # alert | followup
     Column("item_id", Integer, ForeignKey("items.id")),
     Column("dedupe_key", Text, nullable=False, unique=True),
-    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("status", String(16), nullable=False),  # pending | sending | sent | failed
+    Column("claimed_by", Text),  # the sender holding a 'sending' lease: host:pid
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
     Column("last_error", Text),

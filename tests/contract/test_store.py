@@ -736,3 +736,40 @@ def test_other_outlets_do_not_keep_the_publisher_from_naming_its_story(
     own = entry(META_HIRE.title, META_HIRE.link, guid="pub-1")
     store.ingest(publisher, "TechWire", [understood(understander, own)], (ALL,), index, NOW)
     assert store.story(story_id).source == "TechWire"  # type: ignore[union-attr]
+
+
+def _one_pending_delivery(store: Store, understander: Understander) -> int:
+    feed = new_feed(store)
+    ingest(store, feed, [understood(understander, entry(META_HIRE.title, META_HIRE.link))])
+    (row,) = store.pending_deliveries(NOW)
+    return row.id
+
+
+def test_a_claimed_delivery_is_sent_by_one_process_only(
+    store: Store, understander: Understander, tmp_path: Path
+) -> None:
+    delivery = _one_pending_delivery(store, understander)
+    other_process = Store.open(f"sqlite:///{tmp_path}/r.db")
+    try:
+        assert store.claim(delivery, "host:1", NOW, timedelta(minutes=5))
+        assert not other_process.claim(delivery, "host:2", NOW, timedelta(minutes=5))
+        assert store.pending_deliveries(NOW) == []
+        # The lease runs out (the first sender hung or died elsewhere): the row can be taken again.
+        later = NOW + timedelta(minutes=6)
+        assert [r.id for r in other_process.pending_deliveries(later)] == [delivery]
+        assert other_process.claim(delivery, "host:2", later, timedelta(minutes=5))
+        other_process.mark_sent(delivery, "ref", later)
+        assert not store.claim(delivery, "host:1", later + timedelta(hours=1), timedelta(minutes=5))
+    finally:
+        other_process.close()
+
+
+def test_claims_of_dead_senders_return_to_the_queue_at_once(
+    store: Store, understander: Understander
+) -> None:
+    delivery = _one_pending_delivery(store, understander)
+    assert store.claim(delivery, "host:41", NOW, timedelta(minutes=5))
+    assert store.release_dead_claims(lambda owner: owner == "host:99", NOW) == 0
+    assert store.pending_deliveries(NOW) == []
+    assert store.release_dead_claims(lambda owner: owner == "host:41", NOW) == 1
+    assert [r.id for r in store.pending_deliveries(NOW)] == [delivery]
