@@ -33,6 +33,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def missing_sqlite_folder(url: str) -> Path | None:
+    """The folder a sqlite:/// URL's file would live in, when that folder does not exist."""
+    database = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
+    if not database or database == ":memory:":
+        return None
+    folder = Path(database).expanduser().resolve().parent
+    return None if folder.is_dir() else folder
+
+
 class StorageSettings(_Strict):
     url: str = "sqlite:///radar.db"
 
@@ -41,11 +50,9 @@ class StorageSettings(_Strict):
     def _known_backend(cls, value: str) -> str:
         if not value.startswith("sqlite"):
             raise ValueError("only sqlite:/// URLs are supported for now")
-        database = value.split(":///", 1)[1] if ":///" in value else ""
-        if database and database != ":memory:":
-            folder = Path(database).expanduser().resolve().parent
-            if not folder.is_dir():
-                raise ValueError(f"folder {folder} does not exist; create it or change the path")
+        folder = missing_sqlite_folder(value)
+        if folder is not None:
+            raise ValueError(f"folder {folder} does not exist; create it or change the path")
         return value
 
 

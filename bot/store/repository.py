@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -24,12 +23,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
 
 from bot.core.models import Destination, Entry, Move, Understanding
 from bot.core.routing import route
 from bot.core.stories import StoryIndex, StoryRef, StoryState, person_keys, title_words
 from bot.errors import ConfigError
+from bot.settings import missing_sqlite_folder
 from bot.store import migrate
 from bot.store.schema import deliveries, feedback, feeds, items, stories, subscriptions, verdicts
 
@@ -189,11 +188,9 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            folder = Path(parsed.database).expanduser().resolve().parent
-            if not folder.is_dir():
-                raise ConfigError(f"storage.url: folder {folder} does not exist")
+        folder = missing_sqlite_folder(url) if url.startswith("sqlite") else None
+        if folder is not None:
+            raise ConfigError(f"storage.url: folder {folder} does not exist")
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
