@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.chat.replies import Coverage
 from bot.core.models import Alert, Destination
 from bot.errors import RadarError
 
@@ -28,9 +29,11 @@ class Output(Protocol):
         ...
 
     async def send_followup(
-        self, alert: Alert, parent_ref: str | None, new_link: str | None
+        self, alert: Alert, parent_ref: str, coverage: Coverage | None
     ) -> str | None:
-        """Add later coverage of an alerted story (a thread reply and a '+N sources' edit on chat)."""
+        """Add later coverage of an alerted story (a thread reply and a '+N sources' edit on chat).
+
+        parent_ref is what send() returned for this story and destination."""
         ...
 
     async def aclose(self) -> None: ...

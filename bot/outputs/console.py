@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.chat.replies import Coverage
 from bot.core.models import TOPIC_TITLES, Alert, Destination
 from bot.core.text import strip_controls
 
@@ -71,7 +72,7 @@ class ConsoleOutput:
         return None
 
     async def send_followup(
-        self, alert: Alert, parent_ref: str | None, new_link: str | None
+        self, alert: Alert, parent_ref: str, coverage: Coverage | None
     ) -> str | None:
         return None
 

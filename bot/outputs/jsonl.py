@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from bot.chat.replies import Coverage
 from bot.core.models import Alert, Destination
 
 
@@ -57,7 +58,7 @@ class JsonlOutput:
             return False
 
     async def send_followup(
-        self, alert: Alert, parent_ref: str | None, new_link: str | None
+        self, alert: Alert, parent_ref: str, coverage: Coverage | None
     ) -> str | None:
         return None
 

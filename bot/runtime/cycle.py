@@ -42,6 +42,8 @@ def sender_is_gone(owner: str) -> bool:
 
 Clock = Callable[[], datetime]
 Progress = Callable[[FeedRow, str], None]
+# Builds the Output for a chat channel that subscribed with /radar subscribe: (destination, channel).
+ChannelOutputs = Callable[[Destination, str], Output]
 
 
 def utcnow() -> datetime:
@@ -90,9 +92,49 @@ class Radar:
         self._deliver_lock = asyncio.Lock()
         self.last_cycle: tuple[datetime, CycleReport] | None = None
         self._not_modified: list[NotModified] = []
+        self._platforms: dict[str, ChannelOutputs] = {}
+
+    def attach_platform(self, platform: str, channel_outputs: ChannelOutputs) -> None:
+        """Let channels of a running chat platform subscribe: their alerts go through it."""
+        self._platforms[platform] = channel_outputs
 
     def destinations(self) -> list[Destination]:
-        return [out.destination for out in self.outputs.values()]
+        """Configured outputs, then chat subscriptions of the platforms running in this process.
+
+        A subscription in a channel that the config already posts to adds its topics to that
+        output instead of becoming a second destination (one alert per story and channel)."""
+        merged = {key: out.destination for key, out in self.outputs.items()}
+        if self._platforms:
+            for row in self.store.subscriptions():
+                if row["platform"] not in self._platforms:
+                    continue
+                key = f"{row['platform']}:{row['channel']}"
+                found = merged.get(key)
+                topics = frozenset(row["topics"])
+                if found is None:
+                    merged[key] = Destination(key, topics, float(row["min_score"]), followups=True)
+                else:
+                    merged[key] = Destination(
+                        key,
+                        found.topics | topics,
+                        min(found.min_score, float(row["min_score"])),
+                        found.followups,
+                    )
+        return list(merged.values())
+
+    def output_for(self, key: str) -> Output | None:
+        output = self.outputs.get(key)
+        if output is not None:
+            return output
+        platform, _, channel = key.partition(":")
+        make = self._platforms.get(platform)
+        if make is None or not channel:
+            return None
+        for dest in self.destinations():
+            if dest.key == key:
+                self.outputs[key] = output = make(dest, channel)
+                return output
+        return None
 
     def _interval(self, feed: FeedRow) -> float:
         return feed.interval_s or self.settings.poll.interval
@@ -119,14 +161,17 @@ class Radar:
             in_flight = asyncio.Semaphore(self.settings.poll.concurrency)
             self._not_modified = []
             try:
-                async with self.fetcher() as fetcher:
+                # Feeds added from chat are untrusted: they are fetched only from public addresses,
+                # on every poll, since what a name resolves to can change after it was added.
+                async with self.fetcher() as fetcher, self.fetcher(public_only=True) as guarded:
 
                     async def one(feed: FeedRow) -> None:
                         async with in_flight:
                             await process(feed)
 
                     async def process(feed: FeedRow) -> None:
-                        result = await fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified)
+                        use = guarded if feed.origin == "chat" else fetcher
+                        result = await use.fetch(feed.fetch_url, feed.etag, feed.last_modified)
                         try:
                             outcome = await self._handle(feed, result, report, index, destinations)
                         except Exception as exc:  # one feed's surprise must not cost the others
@@ -240,14 +285,21 @@ class Radar:
             cache: dict[int, Alert | None] = {}
             self.store.release_dead_claims(sender_is_gone, now)
             seen: set[int] = set()
+            muted: dict[str, set[str]] = {}
             while batch := [r for r in self.store.pending_deliveries(now) if r.id not in seen]:
                 for row in batch:
                     seen.add(row.id)
+                    if row.kind == "followup" and row.parent_status != "sent":
+                        if row.parent_status not in ("pending", "sending"):
+                            self.store.mark_retry(
+                                row.id, "the alert it follows was not delivered", now, True
+                            )
+                        continue  # a thread reply waits for the message it hangs under
                     # Claim first: another Radar process on the same database (`radar run` and a
                     # manual `radar poll`) must never send the same alert a second time.
                     if not self.store.claim(row.id, SENDER, now, CLAIM_LEASE):
                         continue
-                    output = self.outputs.get(row.destination)
+                    output = self.output_for(row.destination)
                     if output is None:
                         self.store.mark_retry(
                             row.id, "destination is no longer configured", now, give_up=True
@@ -260,11 +312,18 @@ class Radar:
                     if alert is None:
                         self.store.mark_retry(row.id, "story vanished", now, give_up=True)
                         continue
+                    coverage = self.store.coverage(row.item_id) if row.item_id else None
+                    if row.destination not in muted:
+                        muted[row.destination] = self._muted(row.destination, output)
+                    source = coverage.source if coverage else alert.source
+                    if source in muted[row.destination]:
+                        self.store.mark_skipped(row.id, f"source {source!r} is muted", now)
+                        continue
                     try:
                         if row.kind == "alert":
                             ref = await output.send(alert)
                         else:
-                            ref = await output.send_followup(alert, row.parent_ref, None)
+                            ref = await output.send_followup(alert, row.parent_ref or "", coverage)
                     except DeliveryError as exc:
                         self._delivery_failed(
                             row.id,
@@ -288,6 +347,16 @@ class Radar:
                     self.store.mark_sent(row.id, ref, self.clock())
                     sent += 1
             return sent
+
+    def _muted(self, key: str, output: Output) -> set[str]:
+        """Sources muted in the destination's channel. Chat outputs configured by channel name
+        expose the channel id they resolved (`chat_channel`), which is what buttons report."""
+        platform, _, channel = key.partition(":")
+        if platform not in self._platforms or not channel:
+            return set()
+        resolved = getattr(output, "chat_channel", None)
+        channels = {channel, resolved} if isinstance(resolved, str) else {channel}
+        return set().union(*(self.store.muted_sources(platform, c) for c in channels))
 
     def _delivery_failed(
         self,

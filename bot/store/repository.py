@@ -24,13 +24,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.chat.replies import Coverage
 from bot.core.models import Destination, Entry, Move, Understanding
 from bot.core.routing import route
 from bot.core.stories import StoryIndex, StoryRef, StoryState, person_keys, title_words
 from bot.errors import ConfigError
 from bot.settings import missing_sqlite_folder
 from bot.store import migrate
-from bot.store.schema import deliveries, feedback, feeds, items, stories, subscriptions, verdicts
+from bot.store.schema import (
+    deliveries,
+    digest_runs,
+    feedback,
+    feeds,
+    items,
+    mutes,
+    stories,
+    subscriptions,
+    verdicts,
+)
 
 MODEL_NAME = "radar-linear-1"
 
@@ -124,6 +135,7 @@ class DeliveryRow:
     item_id: int | None
     attempts: int
     parent_ref: str | None
+    parent_status: str | None = None  # a follow-up waits until its alert is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,15 +653,13 @@ class Store:
 
     def pending_deliveries(self, now: datetime, limit: int = 500) -> list[DeliveryRow]:
         parent = deliveries.alias("parent")
-        parent_ref = (
-            select(parent.c.message_ref)
-            .where(
-                parent.c.story_id == deliveries.c.story_id,
-                parent.c.destination == deliveries.c.destination,
-                parent.c.kind == "alert",
-            )
-            .scalar_subquery()
+        same_alert = (
+            parent.c.story_id == deliveries.c.story_id,
+            parent.c.destination == deliveries.c.destination,
+            parent.c.kind == "alert",
         )
+        parent_ref = select(parent.c.message_ref).where(*same_alert).scalar_subquery()
+        parent_status = select(parent.c.status).where(*same_alert).scalar_subquery()
         query = (
             select(
                 deliveries.c.id,
@@ -659,6 +669,7 @@ class Store:
                 deliveries.c.item_id,
                 deliveries.c.attempts,
                 parent_ref.label("parent_ref"),
+                parent_status.label("parent_status"),
             )
             .where(
                 deliveries.c.status.in_(("pending", "sending")), deliveries.c.next_attempt_at <= now
@@ -719,6 +730,15 @@ class Store:
                     sent_at=now,
                     attempts=deliveries.c.attempts + 1,
                 )
+            )
+
+    def mark_skipped(self, delivery_id: int, reason: str, now: datetime) -> None:
+        """Settle a delivery without sending it (its source was muted in that channel)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id)
+                .values(status="skipped", claimed_by=None, last_error=reason, sent_at=now)
             )
 
     def mark_retry(
@@ -884,9 +904,172 @@ class Store:
                 out.append((story, vote))
         return out
 
-    def subscriptions(self) -> list[dict[str, Any]]:
+    def subscriptions(self, platform: str | None = None) -> list[dict[str, Any]]:
+        query = select(subscriptions).order_by(subscriptions.c.id)
+        if platform is not None:
+            query = query.where(subscriptions.c.platform == platform)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(subscriptions))]
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def subscribe(
+        self, platform: str, workspace: str, channel: str, topics: Sequence[str], min_score: float
+    ) -> None:
+        """Route alerts of these topics to a chat channel; a second call replaces the first."""
+        values = {"topics": sorted(topics), "min_score": min_score}
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.platform == platform, subscriptions.c.channel == channel)
+                .values(workspace=workspace, **values)
+            ).rowcount
+            if not found:
+                conn.execute(
+                    insert(subscriptions).values(
+                        platform=platform,
+                        workspace=workspace,
+                        channel=channel,
+                        created_at=_now(),
+                        **values,
+                    )
+                )
+
+    def unsubscribe(self, platform: str, channel: str) -> bool:
+        with self.engine.begin() as conn:
+            gone = conn.execute(
+                subscriptions.delete().where(
+                    subscriptions.c.platform == platform, subscriptions.c.channel == channel
+                )
+            ).rowcount
+        return bool(gone)
+
+    def mute(self, platform: str, channel: str, source: str, user: str) -> None:
+        with self.engine.begin() as conn:
+            _insert_ignore(
+                conn,
+                mutes,
+                [
+                    {
+                        "platform": platform,
+                        "channel": channel,
+                        "source": source[:200],
+                        "user": user,
+                        "created_at": _now(),
+                    }
+                ],
+            )
+
+    def muted_sources(self, platform: str, channel: str) -> set[str]:
+        query = select(mutes.c.source).where(
+            mutes.c.platform == platform, mutes.c.channel == channel
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
+    def claim_digest(self, destination: str, slot: str) -> bool:
+        """True once per destination and slot: a scheduled digest is posted at most once, even
+        when the service restarts within the slot or two processes share the database."""
+        with self.engine.begin() as conn:
+            return bool(
+                _insert_ignore(
+                    conn,
+                    digest_runs,
+                    [{"destination": destination, "slot": slot, "created_at": _now()}],
+                )
+            )
+
+    # -- chat commands ------------------------------------------------------------------------
+
+    def remove_feed(self, url: str) -> bool:
+        """Forget a feed added from chat (configured feeds belong to the config file)."""
+        with self.engine.begin() as conn:
+            gone = conn.execute(
+                update(feeds)
+                .where(
+                    feeds.c.url == url, feeds.c.origin == "chat", feeds.c.disabled_reason.is_(None)
+                )
+                .values(disabled_reason="removed from chat")
+            ).rowcount
+        return bool(gone)
+
+    def enable_feed(self, url: str) -> None:
+        """Bring back a chat feed removed earlier (its items and validators are kept)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.url == url, feeds.c.disabled_reason == "removed from chat")
+                .values(disabled_reason=None, next_poll_at=None, error_count=0)
+            )
+
+    def search(self, words: Sequence[str], since: datetime, limit: int = 10) -> list[StoryRow]:
+        """Flagged stories whose title or summary holds every word, newest first."""
+        query = select(stories).where(stories.c.flagged.is_(True), stories.c.last_seen_at >= since)
+        for word in words:
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                or_(
+                    stories.c.title.ilike(pattern, escape="\\"),
+                    stories.c.summary.ilike(pattern, escape="\\"),
+                )
+            )
+        query = query.order_by(stories.c.first_seen_at.desc(), stories.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(query))
+            links = self._links(conn, [r.id for r in rows])
+        return [self._story(r, links.get(r.id, [])) for r in rows]
+
+    def coverage(self, item_id: int) -> Coverage | None:
+        """A story's later article, as a thread reply shows it: title, link and publisher."""
+        query = (
+            select(
+                items.c.title,
+                items.c.url,
+                items.c.link,
+                items.c.published_at,
+                feeds.c.name,
+                feeds.c.url.label("feed_url"),
+            )
+            .join(feeds, feeds.c.id == items.c.feed_id)
+            .where(items.c.id == item_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Coverage(
+            title=row.title,
+            url=row.url or row.link or "",
+            source=row.name or row.feed_url,
+            published=row.published_at,
+        )
+
+    def last_poll(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.max(feeds.c.last_polled_at))).scalar()
+        return value if isinstance(value, datetime) else None
+
+    def delivery_problems(self, since: datetime) -> dict[str, str]:
+        """The latest error of each destination whose deliveries failed lately, for `status`."""
+        query = (
+            select(deliveries.c.destination, deliveries.c.last_error)
+            .where(deliveries.c.last_error.is_not(None), deliveries.c.next_attempt_at >= since)
+            .where(deliveries.c.status.in_(("failed", "pending")))
+            .order_by(deliveries.c.id)
+        )
+        with self.engine.connect() as conn:
+            return {dest: str(err) for dest, err in conn.execute(query)}
+
+    def sent_since(self, since: datetime) -> int:
+        query = (
+            select(func.count())
+            .select_from(deliveries)
+            .where(
+                deliveries.c.status == "sent",
+                deliveries.c.kind == "alert",
+                deliveries.c.sent_at >= since,
+            )
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -172,3 +172,25 @@ feedback = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("story_id", "platform", "user", name="uq_feedback_vote"),
 )
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("source", String(200), nullable=False),  # a story's source name, as alerts show it
+    Column("user", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("platform", "channel", "source", name="uq_mutes_channel_source"),
+)
+
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("destination", Text, nullable=False),
+    Column("slot", String(32), nullable=False),  # the local date (daily) or ISO week (weekly)
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("destination", "slot", name="uq_digest_runs_slot"),
+)

@@ -21,6 +21,7 @@ from bot.core.models import Destination, Entry, Move, TopicVerdict, Understandin
 from bot.core.stories import StoryIndex
 from bot.core.understand import Understander
 from bot.errors import ConfigError
+from bot.store import migrate
 from bot.store.repository import FeedSuccess, IngestResult, NewItem, Store, item_key
 from bot.store.schema import deliveries, feedback, items, stories, verdicts
 from tests.feeds import ARC, FOOTBALL, META_HIRE
@@ -147,11 +148,13 @@ def test_open_migrates_a_new_file_and_reopening_it_is_harmless(tmp_path: Path) -
         "deliveries",
         "subscriptions",
         "feedback",
+        "mutes",
+        "digest_runs",
         "alembic_version",
     } <= names
     with first.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
-            "0001"
+            migrate.HEAD
         ]
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -1,0 +1,1 @@
+"""Chat commands and replies shared by every platform (Slack, Discord): no SDK imports here."""

@@ -1,0 +1,39 @@
+"""The buttons under an alert, named the same way on every platform: 'radar:<verb>:<story id>'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Verb = Literal["up", "down", "mute"]
+VERBS: tuple[Verb, ...] = ("up", "down", "mute")
+LABELS: dict[Verb, str] = {
+    "up": "👍 Relevant",
+    "down": "👎 Not relevant",
+    "mute": "Mute this source",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    verb: Verb
+    story_id: int
+
+    @property
+    def custom_id(self) -> str:
+        return f"radar:{self.verb}:{self.story_id}"
+
+
+def alert_actions(story_id: int) -> list[Action]:
+    return [Action(verb, story_id) for verb in VERBS]
+
+
+def parse_action(custom_id: str) -> Action | None:
+    """The action a button id names; None for anything else (ids come back from chat users)."""
+    parts = custom_id.split(":")
+    if len(parts) != 3 or parts[0] != "radar" or not parts[2].isdigit():
+        return None
+    for verb in VERBS:
+        if parts[1] == verb:
+            return Action(verb, int(parts[2]))
+    return None
