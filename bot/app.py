@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from bot.core.classify import Classifier, LinearModel
 from bot.core.models import Destination
@@ -14,10 +15,13 @@ from bot.outputs.console import ConsoleOutput
 from bot.outputs.jsonl import JsonlOutput
 from bot.runtime.cycle import Clock, Radar, utcnow
 from bot.runtime.workers import CpuStages
+from bot.settings import ChatEnvironment, Secrets, Settings
 from bot.settings import ConsoleOutput as ConsoleSettings
 from bot.settings import JsonlOutput as JsonlSettings
-from bot.settings import Settings
+from bot.settings import SlackOutput as SlackSettings
 from bot.store.repository import Store
+
+log = logging.getLogger("radar.app")
 
 
 def build_understander(settings: Settings) -> Understander:
@@ -34,7 +38,30 @@ def _thresholds(settings: Settings) -> dict[str, float | None]:
     return {"talent_war": settings.classifier.talent_war, "agi": settings.classifier.agi}
 
 
-def build_outputs(settings: Settings, stream: IO[str] | None = None) -> dict[str, Output]:
+class Chat:
+    """The chat platforms this process can reach: those whose tokens are set."""
+
+    def __init__(self, settings: Settings, secrets: Secrets, env: ChatEnvironment) -> None:
+        self.secrets = secrets
+        self.env = env
+        self.slack: Any = None
+        if secrets.slack_bot_token is not None:
+            from bot.slack.app import SlackPlatform  # slack_sdk loads only when it is used
+
+            self.slack = SlackPlatform(settings.slack, secrets, env)
+
+    def attach(self, radar: Radar) -> None:
+        if self.slack is not None:
+            radar.attach_platform("slack", self.slack.output)
+
+    async def aclose(self) -> None:
+        if self.slack is not None:
+            await self.slack.aclose()
+
+
+def build_outputs(
+    settings: Settings, stream: IO[str] | None = None, chat: Chat | None = None
+) -> dict[str, Output]:
     outputs: dict[str, Output] = {}
     for spec in settings.outputs:
         dest = Destination(key=spec.key, topics=frozenset(spec.topics), min_score=spec.min_score)
@@ -42,6 +69,17 @@ def build_outputs(settings: Settings, stream: IO[str] | None = None) -> dict[str
             outputs[spec.key] = ConsoleOutput(dest, stream=stream, color=spec.color)
         elif isinstance(spec, JsonlSettings):
             outputs[spec.key] = JsonlOutput(dest, Path(spec.path))
+        elif isinstance(spec, SlackSettings):
+            if chat is None or chat.slack is None:
+                log.warning("output %s skipped: SLACK_BOT_TOKEN is not set", spec.key)
+                continue
+            threaded = Destination(dest.key, dest.topics, dest.min_score, followups=True)
+            outputs[spec.key] = chat.slack.output(threaded, spec.channel)
+    if settings.outputs and not outputs:
+        log.warning("no configured output can run here; alerts go to the terminal")
+        outputs["console"] = ConsoleOutput(
+            Destination("console", frozenset(("talent_war", "agi"))), stream=stream
+        )
     return outputs
 
 
@@ -49,13 +87,24 @@ def open_store(settings: Settings) -> Store:
     return Store.open(settings.storage.url)
 
 
-def build(settings: Settings, stream: IO[str] | None = None, clock: Clock = utcnow) -> Radar:
+def build(
+    settings: Settings,
+    stream: IO[str] | None = None,
+    clock: Clock = utcnow,
+    env: dict[str, str] | None = None,
+) -> Radar:
+    chat = Chat(settings, Secrets.from_env(env), ChatEnvironment.from_env(env))
+    outputs = build_outputs(settings, stream, chat)
     store = open_store(settings)
     store.sync_feeds((f.url, f.name, f.language, f.interval, f.enabled) for f in settings.feeds)
-    return Radar(
+    radar = Radar(
         settings,
         store,
         CpuStages(build_understander(settings), settings.classifier.model, _thresholds(settings)),
-        build_outputs(settings, stream),
+        outputs,
         clock=clock,
+        closers=[chat.aclose],
     )
+    chat.attach(radar)
+    radar.chat = chat
+    return radar

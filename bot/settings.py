@@ -119,7 +119,140 @@ class JsonlOutput(_Strict):
         return f"jsonl:{self.path}"
 
 
-OutputSettings = Annotated[ConsoleOutput | JsonlOutput, Field(discriminator="type")]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DigestSchedule(_Strict):
+    """A digest posted to a chat output at a local time, daily or weekly."""
+
+    every: Literal["daily", "weekly"] = "daily"
+    at: str = "09:00"  # 24-hour local time
+    timezone: str = "UTC"  # an IANA name, e.g. "Europe/Paris"
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"  # weekly digests
+    topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
+
+    @field_validator("at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hour, _, minute = value.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"{value!r} is not a time like 09:00")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name like Europe/Paris") from None
+        return value
+
+    @property
+    def hour(self) -> int:
+        return int(self.at[:2])
+
+    @property
+    def minute(self) -> int:
+        return int(self.at[3:])
+
+
+class SlackOutput(_Strict):
+    type: Literal["slack"]
+    channel: str  # a channel ID (C0123…) or #name; the bot must be invited to it
+    topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    digest: DigestSchedule | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        value = value.strip()
+        if not value or value == "#" or any(c.isspace() for c in value):
+            raise ValueError("give a channel ID like C0123ABC or a name like #ai-news")
+        return value
+
+    @property
+    def key(self) -> str:
+        return f"slack:{self.channel}"
+
+
+class DiscordOutput(_Strict):
+    type: Literal["discord"]
+    channel: int = Field(gt=0)  # the channel ID (Developer Mode → right-click → Copy Channel ID)
+    topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    digest: DigestSchedule | None = None
+
+    @property
+    def key(self) -> str:
+        return f"discord:{self.channel}"
+
+
+class DiscordWebhookOutput(_Strict):
+    type: Literal["discord_webhook"]
+    # The webhook URL holds a token: prefer url_env (the name of an environment variable holding
+    # the URL) to keep it out of this file.
+    url: SecretStr | None = None
+    url_env: str | None = None
+    topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    digest: DigestSchedule | None = None
+
+    @model_validator(mode="after")
+    def _one_url(self) -> DiscordWebhookOutput:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give either url or url_env (an environment variable's name)")
+        if self.url is not None:
+            _webhook_id(self.url.get_secret_value())
+        return self
+
+    def resolved_url(self, env: dict[str, str] | None = None) -> str:
+        if self.url is not None:
+            return self.url.get_secret_value()
+        assert self.url_env is not None
+        value = (os.environ if env is None else env).get(self.url_env, "").strip()
+        if not value:
+            raise ConfigError(f"environment: {self.url_env} (a Discord webhook URL) is not set")
+        _webhook_id(value)
+        return value
+
+    @property
+    def key(self) -> str:
+        # Never the URL: keys are logged and stored, and the URL carries the webhook's token.
+        ident = _webhook_id(self.url.get_secret_value()) if self.url else f"${self.url_env}"
+        return f"discord_webhook:{ident}"
+
+
+def _webhook_id(url: str) -> str:
+    """The id in https://discord.com/api/webhooks/<id>/<token>; one-line error otherwise."""
+    parts = url.strip().split("?", 1)[0].rstrip("/").split("/")
+    if not url.startswith(("https://", "http://")) or "webhooks" not in parts:
+        raise ValueError("must look like https://discord.com/api/webhooks/<id>/<token>")
+    at = parts.index("webhooks")
+    if len(parts) != at + 3 or not parts[at + 1].isdigit() or not parts[at + 2]:
+        raise ValueError("must look like https://discord.com/api/webhooks/<id>/<token>")
+    return parts[at + 1]
+
+
+OutputSettings = Annotated[
+    ConsoleOutput | JsonlOutput | SlackOutput | DiscordOutput | DiscordWebhookOutput,
+    Field(discriminator="type"),
+]
+ChatOutput = SlackOutput | DiscordOutput | DiscordWebhookOutput
+
+
+class SlackSettings(_Strict):
+    host: str = "0.0.0.0"  # HTTP mode only: where POST /slack/events listens
+    port: int = Field(3000, ge=0, le=65535)  # 0: any free port (tests)
+    admins: list[str] = Field(default_factory=list)  # user IDs allowed `feeds add|remove`
+    per_channel_interval: Seconds = 1.0  # at most one message per channel this often
+
+
+class DiscordSettings(_Strict):
+    guild_id: int | None = None  # sync commands to this server only (instant); DISCORD_GUILD_ID too
 
 
 class Secrets(BaseModel):
@@ -153,8 +286,38 @@ class Secrets(BaseModel):
         return cls(**values)
 
 
+class ChatEnvironment(BaseModel):
+    """Where chat APIs live, from the environment: for GovSlack, proxies, compatible servers and
+    tests. Not secret, but not config either: the same config file serves every environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slack_api_url: str | None = None  # e.g. https://slack.com/api/
+    discord_api_base_url: str | None = None  # e.g. https://discord.com/api/v10
+    discord_guild_id: int | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> ChatEnvironment:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for name in ("slack_api_url", "discord_api_base_url"):
+            raw = env.get(name.upper(), "").strip()
+            if raw:
+                if not raw.startswith(("http://", "https://")):
+                    raise ConfigError(f"environment: {name.upper()} must be an http(s):// URL")
+                values[name] = raw
+        guild = env.get("DISCORD_GUILD_ID", "").strip()
+        if guild:
+            if not guild.isdigit():
+                raise ConfigError("environment: DISCORD_GUILD_ID must be a server ID (digits)")
+            values["discord_guild_id"] = int(guild)
+        return cls(**values)
+
+
 class Settings(_Strict):
     storage: StorageSettings = StorageSettings()
+    slack: SlackSettings = SlackSettings()
+    discord: DiscordSettings = DiscordSettings()
     poll: PollSettings = PollSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     stories: StoriesSettings = StoriesSettings()
@@ -195,7 +358,9 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("console", "jsonl") and out.endswith("]"):
+        elif part in ("console", "jsonl", "slack", "discord", "discord_webhook") and out.endswith(
+            "]"
+        ):
             continue  # the discriminator's branch name adds nothing for the user
         else:
             out += f".{part}" if out else str(part)

@@ -13,11 +13,18 @@ class DeliveryError(RadarError):
     """A send failed. Permanent failures (bad channel, revoked token) are not retried."""
 
     def __init__(
-        self, message: str, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        already_logged: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        # The output logged this problem once already (a channel that needs an admin): the
+        # delivery loop then records it without repeating the line for every queued alert.
+        self.already_logged = already_logged
 
 
 class Output(Protocol):

@@ -7,8 +7,9 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.core.models import Alert, CycleReport, Destination
 from bot.core.schedule import next_after_failure, next_after_success
@@ -81,6 +82,7 @@ class Radar:
         outputs: Mapping[str, Output],
         clock: Clock = utcnow,
         rng: random.Random | None = None,
+        closers: Sequence[Callable[[], Awaitable[None]]] = (),
     ) -> None:
         self.settings = settings
         self.store = store
@@ -93,6 +95,8 @@ class Radar:
         self.last_cycle: tuple[datetime, CycleReport] | None = None
         self._not_modified: list[NotModified] = []
         self._platforms: dict[str, ChannelOutputs] = {}
+        self._closers = list(closers)
+        self.chat: Any = None  # the chat platforms app.build attached (bot.app.Chat)
 
     def attach_platform(self, platform: str, channel_outputs: ChannelOutputs) -> None:
         """Let channels of a running chat platform subscribe: their alerts go through it."""
@@ -332,6 +336,7 @@ class Radar:
                             str(exc),
                             exc.permanent,
                             exc.retry_after,
+                            exc.already_logged,
                         )
                         continue
                     except OSError as exc:
@@ -366,11 +371,13 @@ class Radar:
         error: str,
         permanent: bool,
         retry_after: float | None,
+        quiet: bool = False,
     ) -> None:
         give_up = permanent or attempts + 1 >= MAX_DELIVERY_ATTEMPTS
         delay = retry_after if retry_after is not None else min(3600.0, 15.0 * 2**attempts)
         self.store.mark_retry(delivery_id, error, self.clock() + timedelta(seconds=delay), give_up)
-        log.warning(
+        log.log(
+            logging.DEBUG if quiet and not give_up else logging.WARNING,
             "delivery to %s failed%s: %s",
             destination,
             " for good" if give_up else ", will retry",
@@ -385,3 +392,5 @@ class Radar:
     async def aclose(self) -> None:
         for output in self.outputs.values():
             await output.aclose()
+        for close in self._closers:
+            await close()

@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.cycle import Radar
+from bot.runtime.digests import post_digest
+from bot.settings import DigestSchedule
 
 log = logging.getLogger("radar.scheduler")
 BATCH_WINDOW = 1.0  # seconds to gather feeds whose jobs fire together into one cycle
@@ -38,6 +42,7 @@ class FeedScheduler:
         self.scheduler.add_job(
             self.sync_jobs, IntervalTrigger(seconds=60), id="sync-feeds", coalesce=True
         )
+        self.add_digest_jobs()
         self.scheduler.start()
         self._worker = asyncio.create_task(self._run_batches(), name="radar-poll-batches")
 
@@ -70,6 +75,34 @@ class FeedScheduler:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=int(interval),
+            )
+
+    def add_digest_jobs(self) -> None:
+        """A cron job per chat output with a [outputs.digest] schedule, in its own time zone."""
+        for spec in self.radar.settings.outputs:
+            schedule: DigestSchedule | None = getattr(spec, "digest", None)
+            if schedule is None or spec.key not in self.radar.outputs:
+                continue
+            trigger = CronTrigger(
+                day_of_week=schedule.day if schedule.every == "weekly" else "*",
+                hour=schedule.hour,
+                minute=schedule.minute,
+                timezone=ZoneInfo(schedule.timezone),
+            )
+            self.scheduler.add_job(
+                post_digest,
+                trigger,
+                args=[self.radar, spec.key, schedule],
+                id=f"digest-{spec.key}",
+                coalesce=True,
+                misfire_grace_time=3600,  # a service restarted within the hour still posts it
+            )
+            log.info(
+                "digest for %s: %s at %s %s",
+                spec.key,
+                schedule.every,
+                schedule.at,
+                schedule.timezone,
             )
 
     async def _feed_job(self, feed_id: int) -> None:

@@ -8,6 +8,8 @@ import logging
 import signal
 
 from bot.app import build
+from bot.errors import ConfigError
+from bot.runtime.cycle import Radar
 from bot.runtime.scheduler import FeedScheduler
 from bot.settings import Settings
 
@@ -28,6 +30,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     log.info("Radar starting: %d feeds, outputs: %s", len(feeds), outputs)
     scheduler = FeedScheduler(radar)
     try:
+        await start_chat(radar)
         start = asyncio.create_task(scheduler.start())
         done, _ = await asyncio.wait(
             {start, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
@@ -47,3 +50,27 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         await radar.aclose()
         radar.store.close()
         log.info("Radar stopped")
+
+
+async def start_chat(radar: Radar) -> None:
+    """Start the interactive chat apps whose tokens are set. A platform that cannot start (a bad
+    token) is logged once and left out: polling and the other outputs keep running, and its
+    alerts wait in the outbox."""
+    chat = radar.chat
+    if chat is None:
+        return
+    from bot.chat.handlers import Handlers
+
+    handlers = Handlers(radar, radar.stages.understander)
+    if chat.slack is not None:
+        secrets = chat.secrets
+        if secrets.slack_signing_secret is None and secrets.slack_app_token is None:
+            log.warning(
+                "Slack: posting alerts only; set SLACK_SIGNING_SECRET (HTTP mode) or "
+                "SLACK_APP_TOKEN (Socket Mode) for /radar commands"
+            )
+        else:
+            try:
+                await chat.slack.start(handlers)
+            except (ConfigError, OSError) as exc:
+                log.error("Slack app not started: %s", exc)

@@ -132,7 +132,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("story_id", Integer, ForeignKey("stories.id")),  # null: not flagged, no story
+    Column("story_id", Integer, ForeignKey("stories.id"), nullable=False),
     Column("destination", Text, nullable=False),
     Column("kind", String(16), nullable=False),  # alert | followup
     Column("item_id", Integer, ForeignKey("items.id")),
@@ -165,7 +165,7 @@ feedback = Table(
     "feedback",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("story_id", Integer, ForeignKey("stories.id")),  # null: not flagged, no story
+    Column("story_id", Integer, ForeignKey("stories.id"), nullable=False),
     Column("platform", String(16), nullable=False),
     Column("user", Text, nullable=False),
     Column("vote", Integer, nullable=False),  # +1 relevant, -1 not relevant

@@ -1,4 +1,5 @@
-"""Chat features: sources muted per channel, and the scheduled digests already posted.
+"""Chat features: sources muted per channel, the scheduled digests already posted, and no
+stray `flagged` column on subscriptions (0001 created one that the schema never had).
 
 Revision ID: 0002
 Revises: 0001
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("subscriptions") as batch:
+        batch.drop_column("flagged")
     op.create_table(
         "mutes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -40,5 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("subscriptions") as batch:
+        batch.add_column(sa.Column("flagged", sa.Boolean(), nullable=False, server_default="0"))
     op.drop_table("digest_runs")
     op.drop_table("mutes")

@@ -1,0 +1,235 @@
+"""The Slack app: a slack-bolt async app in the service's event loop (Socket Mode or HTTP mode).
+
+It only translates: Slack payloads become a Caller and a Command for the neutral handlers, and
+neutral replies go back through the renderer. Alerts go out through SlackChannelOutput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.actions import parse_action
+from bot.chat.commands import Command, parse_command
+from bot.chat.handlers import Handlers
+from bot.chat.replies import Caller, Reply
+from bot.core.models import Destination
+from bot.errors import ConfigError
+from bot.settings import ChatEnvironment, Secrets, SlackSettings
+from bot.slack.output import ChannelPacer, SlackChannelOutput
+from bot.slack.render import home_view, reply_message
+
+log = logging.getLogger("radar.slack")
+EVENTS_PATH = "/slack/events"
+ACTION_IDS = re.compile(r"^radar:(up|down|mute):\d+$")
+
+
+def web_client(secrets: Secrets, env: ChatEnvironment) -> AsyncWebClient:
+    """The one Web API client: every call honours SLACK_API_URL and retries 429s after
+    Retry-After (slack_sdk's handler), and brief connection errors."""
+    if secrets.slack_bot_token is None:
+        raise ConfigError("environment: SLACK_BOT_TOKEN is not set")
+    kwargs: dict[str, Any] = {}
+    if env.slack_api_url:
+        kwargs["base_url"] = env.slack_api_url.rstrip("/") + "/"
+    return AsyncWebClient(
+        token=secrets.slack_bot_token.get_secret_value(),
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+        ],
+        **kwargs,
+    )
+
+
+class SlackPlatform:
+    """Everything Slack in one process: outputs for channels, the /radar command, buttons, Home."""
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        secrets: Secrets,
+        env: ChatEnvironment,
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.client = client or web_client(secrets, env)
+        self.pacer = ChannelPacer(settings.per_channel_interval)
+        self.handlers: Handlers | None = None
+        self.app: AsyncApp | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.port: int | None = None
+
+    def output(self, destination: Destination, channel: str) -> SlackChannelOutput:
+        return SlackChannelOutput(destination, channel, self.client, self.pacer)
+
+    # -- the interactive app ------------------------------------------------------------------
+
+    def build_app(self, handlers: Handlers) -> AsyncApp:
+        if self.secrets.slack_signing_secret is None and self.secrets.slack_app_token is None:
+            raise ConfigError(
+                "environment: set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)"
+            )
+        self.handlers = handlers
+        signing = self.secrets.slack_signing_secret
+        app = AsyncApp(
+            client=self.client,
+            # Socket Mode needs no signature (the socket is authenticated); HTTP mode always checks.
+            signing_secret=signing.get_secret_value() if signing else "socket-mode",
+            request_verification_enabled=self.secrets.slack_app_token is None,
+            logger=logging.getLogger("radar.slack.bolt"),
+        )
+        app.command("/radar")(self._on_command)
+        app.action(ACTION_IDS)(self._on_action)
+        app.event("app_home_opened")(self._on_home)
+        self.app = app
+        return app
+
+    async def start(self, handlers: Handlers) -> None:
+        """Check the token, then listen: Socket Mode with SLACK_APP_TOKEN, else HTTP mode."""
+        app = self.build_app(handlers)
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"Slack: auth.test failed ({exc.response.get('error')}); check SLACK_BOT_TOKEN"
+            ) from None
+        log.info("Slack: connected as %s in %s", auth.get("user"), auth.get("team"))
+        if self.secrets.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(
+                app, self.secrets.slack_app_token.get_secret_value()
+            )
+            await self._socket.connect_async()
+            log.info("Slack: Socket Mode connected")
+            return
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._http)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        log.info(
+            "Slack: HTTP mode, listening on %s:%s%s", self.settings.host, self.port, EVENTS_PATH
+        )
+
+    async def _http(self, request: web.Request) -> web.Response:
+        assert self.app is not None
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    async def _caller(self, body: dict[str, Any], command: Command | None) -> Caller:
+        user = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
+        channel = str(body.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+        team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
+        may_manage = False
+        if command is not None and command.name == "feeds" and command.args[:1] != ("list",):
+            may_manage = user in self.settings.admins or await self._is_workspace_admin(user)
+        return Caller("slack", team, channel, user, may_manage_feeds=may_manage)
+
+    async def _is_workspace_admin(self, user: str) -> bool:
+        if not user:
+            return False
+        try:
+            info = await self.client.users_info(user=user)
+        except SlackApiError as exc:
+            log.warning(
+                "Slack: users.info failed for an admin check: %s", exc.response.get("error")
+            )
+            return False
+        profile = info.get("user") or {}
+        return bool(profile.get("is_admin") or profile.get("is_owner"))
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        assert self.handlers is not None
+        command = parse_command(str(body.get("text") or ""))
+        if command.slow:
+            # Acknowledge now (Slack gives 3 s); the answer follows through response_url.
+            await ack(response_type="ephemeral", text=f"Working on /radar {command.name}…")
+            caller = await self._caller(body, command)
+            self._spawn(self._answer_later(caller, command, respond))
+            return
+        caller = await self._caller(body, command)
+        reply = await self.handlers.execute(caller, command)
+        await ack(**_response(reply))
+
+    async def _answer_later(self, caller: Caller, command: Command, respond: Any) -> None:
+        assert self.handlers is not None
+        reply = await self.handlers.execute(caller, command)
+        try:
+            await respond(**_response(reply))
+        except Exception as exc:  # the response_url may have expired (30 min) or be unreachable
+            log.warning("Slack: could not answer /radar %s: %s", command.name, exc)
+
+    async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        assert self.handlers is not None
+        await ack()
+        parsed = parse_action(str(action.get("action_id") or ""))
+        if parsed is None:
+            return
+        caller = await self._caller(body, None)
+        reply = await self.handlers.act(caller, parsed)
+        try:
+            await self.client.chat_postEphemeral(
+                channel=caller.channel, user=caller.user, **reply_message(reply)
+            )
+        except SlackApiError as exc:
+            log.warning("Slack: could not confirm a button press: %s", exc.response.get("error"))
+
+    async def _on_home(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        assert self.handlers is not None
+        if event.get("tab") not in (None, "home"):
+            return
+        user = str(event.get("user") or "")
+        caller = Caller("slack", str(body.get("team_id") or ""), "", user)
+        view = home_view(self.handlers.home(caller))
+        try:
+            await self.client.views_publish(user_id=user, view=view)
+        except SlackApiError as exc:
+            log.warning("Slack: could not publish App Home: %s", exc.response.get("error"))
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _response(reply: Reply) -> dict[str, Any]:
+    """A command answer: only the caller sees it unless it is meant for the channel."""
+    return {
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+        **reply_message(reply),
+    }

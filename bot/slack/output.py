@@ -1,0 +1,143 @@
+"""Post alerts to one Slack channel through the Web API: Block Kit message, thread replies, edits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.replies import Coverage, Reply
+from bot.core.models import Alert, Destination
+from bot.outputs.base import DeliveryError
+from bot.slack.render import alert_message, followup_message, reply_message
+
+log = logging.getLogger("radar.slack")
+
+# Errors an admin fixes in Slack (invite the bot, reinstall the app): the alert stays in the
+# outbox and is tried again later, instead of being dropped or retried in a tight loop.
+NEEDS_ADMIN = {
+    "channel_not_found": "channel not found (check the ID or name, and that the bot can see it)",
+    "not_in_channel": "the bot is not in the channel (invite it with /invite @Radar)",
+    "is_archived": "the channel is archived",
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid",
+    "not_authed": "SLACK_BOT_TOKEN is missing",
+    "account_inactive": "the bot's token was revoked or the app uninstalled",
+    "token_revoked": "the bot's token was revoked",
+    "missing_scope": "the app lacks a scope (reinstall it from the manifest)",
+    "restricted_action": "the workspace does not let the bot post there",
+}
+ADMIN_RETRY = 15 * 60.0  # seconds before trying a channel that needs an admin again
+
+
+class ChannelPacer:
+    """At most one message per channel per interval (Slack's posting limit is about 1/s)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    async def wait(self, channel: str) -> None:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            delay = self._last.get(channel, 0.0) + self.interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._last[channel] = time.monotonic()
+
+
+class SlackChannelOutput:
+    """The Output port for one Slack channel (configured, or subscribed with /radar subscribe)."""
+
+    def __init__(
+        self, destination: Destination, channel: str, client: AsyncWebClient, pacer: ChannelPacer
+    ) -> None:
+        self._destination = destination
+        self.channel = channel
+        self.client = client
+        self.pacer = pacer
+        # The channel ID Slack answered with: buttons and mutes report IDs, configs may use names.
+        self.chat_channel: str | None = channel if not channel.startswith("#") else None
+        self._reported: str | None = None  # the admin-fixable error already logged
+
+    @property
+    def destination(self) -> Destination:
+        return self._destination
+
+    async def send(self, alert: Alert) -> str | None:
+        response = await self._call("chat_postMessage", channel=self.channel, **_post(alert))
+        channel = str(response.get("channel") or self.channel)
+        self.chat_channel = channel
+        return f"{channel}:{response['ts']}"
+
+    async def send_followup(
+        self, alert: Alert, parent_ref: str, coverage: Coverage | None
+    ) -> str | None:
+        channel, _, ts = parent_ref.partition(":")
+        if not ts:
+            raise DeliveryError("the alert's Slack message reference is missing", permanent=True)
+        ref = parent_ref
+        if coverage is not None:
+            reply = await self._call(
+                "chat_postMessage",
+                channel=channel,
+                thread_ts=ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                **followup_message(coverage),
+            )
+            ref = f"{channel}:{reply['ts']}"
+        # The parent shows how many outlets covered the story ("+N sources").
+        await self._call("chat_update", channel=channel, ts=ts, **alert_message(alert))
+        return ref
+
+    async def post_reply(self, reply: Reply) -> str | None:
+        response = await self._call(
+            "chat_postMessage",
+            channel=self.channel,
+            unfurl_links=False,
+            unfurl_media=False,
+            **reply_message(reply),
+        )
+        return f"{response.get('channel') or self.channel}:{response['ts']}"
+
+    async def aclose(self) -> None:
+        return None  # the Web API client belongs to the platform, which closes it
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        await self.pacer.wait(str(kwargs.get("channel", self.channel)))
+        try:
+            response = await getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise self._error(exc) from None
+        if self._reported is not None:
+            log.info("Slack channel %s works again", self.channel)
+            self._reported = None
+        return response
+
+    def _error(self, exc: SlackApiError) -> DeliveryError:
+        code = str(exc.response.get("error") or "unknown_error")
+        if code == "ratelimited":  # still limited after slack_sdk's own retries
+            retry = exc.response.headers.get("Retry-After") or exc.response.headers.get(
+                "retry-after"
+            )
+            seconds = float(retry) if retry and str(retry).isdigit() else 30.0
+            return DeliveryError(f"Slack rate limit ({code})", retry_after=seconds)
+        if code in NEEDS_ADMIN:
+            message = f"Slack {self.channel}: {code}: {NEEDS_ADMIN[code]}"
+            first = self._reported != code
+            self._reported = code
+            if first:  # one clear line per problem, not one per queued alert
+                log.error("%s; alerts wait in the outbox", message)
+            return DeliveryError(message, retry_after=ADMIN_RETRY, already_logged=True)
+        if code in ("msg_too_long", "invalid_blocks", "invalid_arguments", "message_not_found"):
+            return DeliveryError(f"Slack refused the message: {code}", permanent=True)
+        return DeliveryError(f"Slack error: {code}")
+
+
+def _post(alert: Alert) -> dict[str, Any]:
+    return {"unfurl_links": False, "unfurl_media": False, **alert_message(alert)}

@@ -1,0 +1,76 @@
+"""Pull the headline and body text out of an article's HTML page, for on-demand summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from bot.core.text import strip_controls
+from bot.errors import FeedError
+
+_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "figure")
+_MIN_PARAGRAPH = 40  # shorter blocks are bylines, captions and buttons, not the story
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    title: str
+    text: str
+    language: str | None
+
+
+def extract_article(body: bytes, content_type: str | None = None) -> Article:
+    """The page's headline (og:title, else <h1>, else <title>) and its paragraphs, preferring
+    those inside <article> or <main>. Raises FeedError when the page has no readable text."""
+    if not body.strip():
+        raise FeedError("the page is empty")
+    if content_type and not any(k in content_type.lower() for k in ("html", "xml", "text")):
+        raise FeedError(f"not a web page ({content_type.split(';')[0].strip()})")
+    try:
+        root = lxml_html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        raise FeedError("the page is not readable HTML") from None
+    title = _meta(root, "og:title") or _first_text(root, "//h1") or _first_text(root, "//title")
+    language = (root.get("lang") or "").split("-")[0].lower() or None
+    for bad in list(root.iter(*_DROP)):
+        if isinstance(bad, lxml_html.HtmlElement):
+            bad.drop_tree()
+    scope = _elements(root, "//article") or _elements(root, "//main") or [root]
+    paragraphs = [_clean(p.text_content()) for node in scope for p in node.iter("p")]
+    text = "\n".join(p for p in paragraphs if len(p) >= _MIN_PARAGRAPH)
+    if not text:
+        text = _meta(root, "og:description") or _meta(root, "description") or ""
+    if not title and not text:
+        raise FeedError("no headline or text found on the page")
+    return Article(title=title or text[:120], text=text, language=language)
+
+
+def _elements(root: lxml_html.HtmlElement, path: str) -> list[lxml_html.HtmlElement]:
+    found = root.xpath(path)
+    return (
+        [n for n in found if isinstance(n, lxml_html.HtmlElement)]
+        if isinstance(found, list)
+        else []
+    )
+
+
+def _clean(value: str) -> str:
+    return " ".join(strip_controls(value).split())
+
+
+def _meta(root: lxml_html.HtmlElement, name: str) -> str:
+    for node in _elements(root, f"//meta[@property='{name}' or @name='{name}']"):
+        content = _clean(node.get("content") or "")
+        if content:
+            return content
+    return ""
+
+
+def _first_text(root: lxml_html.HtmlElement, path: str) -> str:
+    for node in _elements(root, path):
+        text = _clean(node.text_content())
+        if text:
+            return text
+    return ""

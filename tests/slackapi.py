@@ -1,0 +1,476 @@
+"""A local stand-in of the Slack Web API on 127.0.0.1, answering the way Slack does, for tests.
+
+Like tests/feedserver.py it runs in its own thread and event loop, so in-process async tests and
+`radar` subprocesses can both reach it. It keeps every call and every posted message, checks the
+bearer token, resolves channel names, answers Slack's errors (HTTP 200 with ok=false, 429 with
+Retry-After) and can be told to fail the next calls of a method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class SlackError(Exception):
+    """An ok=false answer (HTTP 200), as Slack gives for a refused call."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class Call:
+    """One request the stand-in received, faulted and refused ones included."""
+
+    method: str  # "chat.postMessage"
+    params: dict[str, Any]  # query, form and JSON body merged; JSON-in-form fields left as strings
+    headers: dict[str, str]
+    http_method: str = "POST"
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+
+
+@dataclass
+class Fault:
+    status: int
+    retry_after: int
+    error: str
+    times: int
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    is_admin: bool = False
+    is_owner: bool = False
+
+
+class SlackAPI:
+    """The Web API methods Radar uses, plus `POST /response/<id>` for slash-command response_urls.
+
+    Messages are dicts shaped like Slack's (`ts`, `channel`, `text`, `blocks`, `thread_ts`, …).
+    """
+
+    def __init__(
+        self,
+        token: str = "xoxb-test-token",
+        *,
+        team_id: str = "T0RADAR",
+        bot_user_id: str = "U0RADAR",
+        bot_id: str = "B0RADAR",
+        channels: dict[str, str] | None = None,
+        not_in: set[str] | None = None,
+        users: dict[str, User] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        # name → ID; a channel is known when its ID is a value here.
+        self.channels: dict[str, str] = (
+            dict(channels) if channels is not None else {"general": "C0GENERAL"}
+        )
+        self.not_in: set[str] = set(not_in or ())  # channel IDs the bot is not a member of
+        self.users: dict[str, User] = dict(users or {})
+        self.delay = delay  # seconds added to every call
+        self.delays: dict[str, float] = {}  # seconds added to calls of one method
+        self.calls: list[Call] = []
+        self.posted: list[dict[str, Any]] = []  # chat.postMessage messages, in order
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views: dict[str, dict[str, Any]] = {}  # user ID → last published home view
+        self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id → bodies
+        self._faults: dict[str, list[Fault]] = {}
+        self._next_ts = 1_700_000_000
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.port = 0
+        self._methods: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.publish": self._views_publish,
+            "conversations.info": self._conversations_info,
+            "users.info": self._users_info,
+        }
+
+    # -- set-up and inspection --------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """What `AsyncWebClient(base_url=...)` takes."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, response_id: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{response_id}"
+
+    def add_channel(self, name: str, channel_id: str, *, member: bool = True) -> None:
+        self.channels[name.lstrip("#")] = channel_id
+        if member:
+            self.not_in.discard(channel_id)
+        else:
+            self.not_in.add(channel_id)
+
+    def add_user(
+        self, user_id: str, name: str = "", *, is_admin: bool = False, is_owner: bool = False
+    ) -> User:
+        user = User(user_id, name or user_id.lower(), is_admin, is_owner)
+        self.users[user_id] = user
+        return user
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        retry_after: int = 1,
+        error: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail.
+
+        With no error (or status=429) the answer is HTTP 429 with Retry-After and
+        `{"ok": false, "error": "ratelimited"}`; with an error it is HTTP 200 (unless a status is
+        given) and `{"ok": false, "error": error}`.
+        """
+        if status is None:
+            status = 200 if error else 429
+        fault = Fault(status, retry_after, error or "ratelimited", times)
+        with self._lock:
+            self._faults.setdefault(method, []).append(fault)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Top-level messages of a channel (ID or name), oldest first, as last updated."""
+        channel_id = self._resolve(channel) or channel
+        with self._lock:
+            return [
+                m
+                for m in self.posted
+                if m["channel"] == channel_id and m.get("thread_ts") in (None, m["ts"])
+            ]
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """Replies in the thread under message `ts`, oldest first."""
+        channel_id = self._resolve(channel) or channel
+        with self._lock:
+            return [
+                m
+                for m in self.posted
+                if m["channel"] == channel_id and m.get("thread_ts") == ts and m["ts"] != ts
+            ]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        channel_id = self._resolve(channel) or channel
+        with self._lock:
+            for m in self.posted:
+                if m["channel"] == channel_id and m["ts"] == ts:
+                    return m
+        return None
+
+    # -- server -----------------------------------------------------------------------------------
+
+    def start(self) -> SlackAPI:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_route("POST", "/response/{id}", self._handle_response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        call = Call(method, params, dict(request.headers), request.method)
+        with self._lock:
+            self.calls.append(call)
+        pause = self.delay + self.delays.get(method, 0.0)
+        if pause:
+            await asyncio.sleep(pause)
+        fault = self._take_fault(method)
+        headers: dict[str, str] = {}
+        if fault is not None:
+            status, body = fault.status, {"ok": False, "error": fault.error}
+            if fault.status == 429:
+                headers["Retry-After"] = str(fault.retry_after)
+        else:
+            status, body = 200, self._answer(method, params, call)
+        call.status, call.response = status, body
+        return web.json_response(body, status=status, headers=headers)
+
+    async def _handle_response(self, request: web.Request) -> web.Response:
+        body = await _params(request)
+        call = Call("response_url", body, dict(request.headers))
+        with self._lock:
+            self.calls.append(call)
+            self.responses.setdefault(request.match_info["id"], []).append(body)
+        # Slack answers a response_url post with a bare "ok".
+        return web.Response(text="ok", content_type="text/plain")
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+            return fault
+
+    def _answer(self, method: str, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        token = call.token or params.get("token")
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token != self.token:
+            return {"ok": False, "error": "invalid_auth"}
+        handler = self._methods.get(method)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        try:
+            with self._lock:
+                return {"ok": True, **handler(params)}
+        except SlackError as refused:
+            return {"ok": False, "error": refused.error, **refused.extra}
+
+    # -- methods (called with the lock held) --------------------------------------------------------
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://radar-test.slack.com/",
+            "team": "Radar Test",
+            "user": "radar",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(params)
+        message = self._message(params, limit=50)
+        message.update(ts=self._ts(), channel=channel)
+        thread_ts = params.get("thread_ts")
+        if thread_ts:
+            message["thread_ts"] = str(thread_ts)
+        self.posted.append(message)
+        return {"channel": channel, "ts": message["ts"], "message": _public(message)}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if channel not in self.channels.values():
+            raise SlackError("channel_not_found")  # chat.update takes IDs only, not names
+        ts = str(params.get("ts") or "")
+        found = next(
+            (m for m in self.posted if m["channel"] == channel and m["ts"] == ts),
+            None,
+        )
+        if found is None:
+            raise SlackError("message_not_found")
+        changes = self._message(params, limit=50)
+        found.update(changes)
+        found["edited"] = {"user": self.bot_user_id, "ts": self._ts()}
+        return {"channel": channel, "ts": ts, "text": found["text"], "message": _public(found)}
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._member_channel(params)
+        user = str(params.get("user") or "")
+        if not user:
+            raise SlackError("user_not_found")
+        message = self._message(params, limit=50)
+        message.update(channel=channel, user=user, ts=self._ts())
+        self.ephemerals.append(message)
+        return {"message_ts": message["ts"]}
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user_id") or "")
+        if not user:
+            raise SlackError("invalid_arguments")
+        view = _json_field(params.get("view"))
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments")
+        problems = _check_blocks(view.get("blocks") or [], limit=100)
+        if problems:
+            raise SlackError("invalid_blocks", response_metadata={"messages": problems})
+        self.views[user] = view
+        return {"view": {"id": f"V{len(self.views):08d}", "team_id": self.team_id, **view}}
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        names = {v: k for k, v in self.channels.items()}
+        if channel not in names:
+            raise SlackError("channel_not_found")
+        return {
+            "channel": {
+                "id": channel,
+                "name": names[channel],
+                "is_channel": True,
+                "is_private": False,
+                "is_archived": False,
+                "is_member": channel not in self.not_in,
+            }
+        }
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(params.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {
+            "user": {
+                "id": user.id,
+                "team_id": self.team_id,
+                "name": user.name,
+                "is_admin": user.is_admin,
+                "is_owner": user.is_owner,
+                "is_bot": False,
+                "deleted": False,
+            }
+        }
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _resolve(self, channel: str) -> str | None:
+        """A channel ID from an ID or a "#name"/"name"; None when Slack would not know it."""
+        if channel in self.channels.values():
+            return channel
+        return self.channels.get(channel.removeprefix("#"))
+
+    def _member_channel(self, params: dict[str, Any]) -> str:
+        channel = self._resolve(str(params.get("channel") or ""))
+        if channel is None:
+            raise SlackError("channel_not_found")
+        if channel in self.not_in:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _message(self, params: dict[str, Any], *, limit: int) -> dict[str, Any]:
+        text = str(params.get("text") or "")
+        blocks = _json_field(params.get("blocks"))
+        if blocks is not None and not isinstance(blocks, list):
+            raise SlackError("invalid_blocks_format")
+        if not text and not blocks:
+            raise SlackError("no_text")
+        if len(text) > 40_000:
+            raise SlackError("msg_too_long")
+        problems = _check_blocks(blocks or [], limit=limit)
+        if problems:
+            raise SlackError("invalid_blocks", response_metadata={"messages": problems})
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "text": text,
+        }
+        if blocks:
+            message["blocks"] = blocks
+        return message
+
+    def _ts(self) -> str:
+        self._next_ts += 1
+        return f"{self._next_ts}.000100"
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Query string, form body and JSON body merged, as Slack reads its arguments."""
+    params: dict[str, Any] = dict(request.query)
+    if not request.can_read_body:
+        return params
+    raw = await request.read()
+    if request.content_type == "application/json":
+        body = json.loads(raw or b"{}")
+        if isinstance(body, dict):
+            params.update(body)
+    else:
+        params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    return params
+
+
+def _json_field(value: Any) -> Any:
+    """A field that form-encoded calls send as a JSON string and JSON calls send as is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise SlackError("invalid_arguments") from None
+    return value
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k != "channel"}
+
+
+_TEXT_LIMITS = {"section": 3000, "header": 150, "context": 3000}
+
+
+def _check_blocks(blocks: list[Any], *, limit: int) -> list[str]:
+    """The Block Kit limits Radar relies on, checked the way Slack refuses a message."""
+    problems: list[str] = []
+    if len(blocks) > limit:
+        problems.append(f"[ERROR] no more than {limit} items allowed [json-pointer:/blocks]")
+    for i, block in enumerate(blocks):
+        where = f"[json-pointer:/blocks/{i}]"
+        if not isinstance(block, dict) or "type" not in block:
+            problems.append(f"[ERROR] missing required field: type {where}")
+            continue
+        kind = block["type"]
+        texts: list[tuple[Any, int]] = []
+        if kind in ("section", "header") and "text" in block:
+            texts.append((block["text"], _TEXT_LIMITS[kind]))
+        if kind == "section":
+            fields = block.get("fields") or []
+            if len(fields) > 10:
+                problems.append(f"[ERROR] no more than 10 items allowed {where}")
+            texts += [(f, 2000) for f in fields]
+        if kind == "context":
+            elements = block.get("elements") or []
+            if len(elements) > 10:
+                problems.append(f"[ERROR] no more than 10 items allowed {where}")
+            texts += [(e, 3000) for e in elements if e.get("type") != "image"]
+        if kind == "actions":
+            for element in block.get("elements") or []:
+                if element.get("type") == "button":
+                    texts.append((element.get("text"), 75))
+        for obj, most in texts:
+            text = obj.get("text") if isinstance(obj, dict) else None
+            if not isinstance(text, str) or not text:
+                problems.append(f"[ERROR] must be more than 0 characters {where}")
+            elif len(text) > most:
+                problems.append(f"[ERROR] must be less than {most + 1} characters {where}")
+    return problems
