@@ -17,6 +17,8 @@ from bot.runtime.cycle import Clock, Radar, utcnow
 from bot.runtime.workers import CpuStages
 from bot.settings import ChatEnvironment, Secrets, Settings
 from bot.settings import ConsoleOutput as ConsoleSettings
+from bot.settings import DiscordOutput as DiscordSettings
+from bot.settings import DiscordWebhookOutput as WebhookSettings
 from bot.settings import JsonlOutput as JsonlSettings
 from bot.settings import SlackOutput as SlackSettings
 from bot.store.repository import Store
@@ -45,18 +47,28 @@ class Chat:
         self.secrets = secrets
         self.env = env
         self.slack: Any = None
+        self.discord: Any = None
+        # Each SDK loads only when its token is set: most commands never need them.
         if secrets.slack_bot_token is not None:
-            from bot.slack.app import SlackPlatform  # slack_sdk loads only when it is used
+            from bot.slack.app import SlackPlatform
 
             self.slack = SlackPlatform(settings.slack, secrets, env)
+        if secrets.discord_token is not None:
+            from bot.discord.app import DiscordPlatform
+
+            self.discord = DiscordPlatform(settings.discord, secrets, env)
 
     def attach(self, radar: Radar) -> None:
         if self.slack is not None:
             radar.attach_platform("slack", self.slack.output)
+        if self.discord is not None:
+            radar.attach_platform("discord", self.discord.output)
 
     async def aclose(self) -> None:
         if self.slack is not None:
             await self.slack.aclose()
+        if self.discord is not None:
+            await self.discord.aclose()
 
 
 def build_outputs(
@@ -75,6 +87,22 @@ def build_outputs(
                 continue
             threaded = Destination(dest.key, dest.topics, dest.min_score, followups=True)
             outputs[spec.key] = chat.slack.output(threaded, spec.channel)
+        elif isinstance(spec, DiscordSettings):
+            if chat is None or chat.discord is None:
+                log.warning("output %s skipped: DISCORD_TOKEN is not set", spec.key)
+                continue
+            threaded = Destination(dest.key, dest.topics, dest.min_score, followups=True)
+            outputs[spec.key] = chat.discord.output(threaded, str(spec.channel))
+        elif isinstance(spec, WebhookSettings):
+            from bot.discord.webhook import DiscordWebhookOutput
+
+            edits = Destination(dest.key, dest.topics, dest.min_score, followups=True)
+            base = chat.env.discord_api_base_url if chat is not None else None
+            try:
+                outputs[spec.key] = DiscordWebhookOutput(edits, spec.resolved_url(), base)
+            except ValueError as exc:
+                where = f"{settings.source_path}: " if settings.source_path else ""
+                raise ConfigError(f"{where}outputs ({spec.key}): {exc}") from None
     if settings.outputs and not outputs:
         log.warning("no configured output can run here; alerts go to the terminal")
         outputs["console"] = ConsoleOutput(

@@ -74,3 +74,10 @@ async def start_chat(radar: Radar) -> None:
                 await chat.slack.start(handlers)
             except (ConfigError, OSError) as exc:
                 log.error("Slack app not started: %s", exc)
+    if chat.discord is not None:
+        try:
+            await chat.discord.start(handlers)
+        except (ConfigError, OSError) as exc:
+            log.error("Discord bot not started: %s", exc)
+        except Exception as exc:  # discord.HTTPException and kin: one line, the service runs on
+            log.error("Discord bot not started: %s: %s", type(exc).__name__, exc)

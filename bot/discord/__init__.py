@@ -1,0 +1,1 @@
+"""Discord adapter: payload rendering, webhook and bot outputs, alert buttons."""
