@@ -238,17 +238,27 @@ def feeds_check(config: ConfigOption = None) -> None:
 @app.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
     """Validate the configuration file and the environment, then exit."""
-    from bot.app import build_outputs, build_understander
-    from bot.settings import Secrets
+    from bot.app import Chat, build_outputs, build_understander
+    from bot.settings import ChatEnvironment, Secrets
 
     settings = _settings(config)
-    Secrets.from_env()
+    secrets = Secrets.from_env()
+    chat = Chat(settings, secrets, ChatEnvironment.from_env())
     build_understander(settings)
-    build_outputs(settings)
+    outputs = build_outputs(settings, chat=chat)
     out.print(
         f"[green]ok[/green] {_esc(str(settings.source_path))}: {len(settings.feeds)} feeds, "
-        f"{len(settings.outputs)} outputs, storage {_esc(settings.storage.url)}"
+        f"{len(outputs)} outputs, storage {_esc(settings.storage.url)}"
     )
+    if chat.slack is not None:
+        mode = "Socket Mode" if secrets.slack_app_token else "HTTP mode"
+        commands = secrets.slack_app_token or secrets.slack_signing_secret
+        out.print(f"Slack: {mode}" + ("" if commands else ", alerts only (no signing secret)"))
+    if chat.discord is not None:
+        out.print("Discord: bot token set")
+    skipped = {spec.key for spec in settings.outputs} - set(outputs)
+    for key in sorted(skipped):
+        out.print(f"[yellow]skipped[/yellow] output {_esc(key)}: its token is not set")
 
 
 # -- classifier ---------------------------------------------------------------------------------

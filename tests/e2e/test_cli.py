@@ -595,3 +595,27 @@ def test_run_is_a_service_stopped_by_signals(server: FeedServer, tmp_path: Path)
     assert "stopping" in text.lower() and "Traceback" not in text, text
     assert ("/en-0.xml", 200) in server.statuses[before:]  # type: ignore[attr-defined]
     assert alerts_path.read_bytes() == content
+
+
+# -- chat outputs in check-config ---------------------------------------------------------------
+
+
+def test_check_config_names_chat_outputs_it_must_skip(tmp_path: Path) -> None:
+    (tmp_path / "radar.toml").write_text(
+        '[[outputs]]\ntype = "discord_webhook"\nurl_env = "RADAR_NO_SUCH_VARIABLE"\n'
+        '[[outputs]]\ntype = "slack"\nchannel = "#ai-news"\n',
+        encoding="utf-8",
+    )
+    env = radar_env()
+    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "RADAR_NO_SUCH_VARIABLE"):
+        env.pop(name, None)
+    missing = radar(tmp_path, "check-config", "-c", "radar.toml", env=env)
+    assert_one_line_error(missing, "RADAR_NO_SUCH_VARIABLE", "is not set")
+
+    env["RADAR_NO_SUCH_VARIABLE"] = (
+        "https://discord.com/api/webhooks/123456789012345678/" + "t" * 30
+    )
+    ok = radar(tmp_path, "check-config", "-c", "radar.toml", env=env)
+    assert_ok(ok)
+    assert "skipped output slack:#ai-news: its token is not set" in ok.stdout
+    assert "t" * 30 not in ok.stdout + ok.stderr

@@ -79,3 +79,66 @@ def test_secrets_come_from_environment_or_files(tmp_path: Path) -> None:
     assert secrets.discord_token is not None and secrets.discord_token.get_secret_value() == "abc"
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN_FILE"):
         Secrets.from_env({"SLACK_BOT_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+def test_the_shipped_chat_output_examples_are_valid_when_uncommented(tmp_path: Path) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "config" / "radar.toml"
+    lines = shipped.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [[outputs]]")
+    end = lines.index("[slack]")
+    example = "\n".join(line.removeprefix("#").removeprefix(" ") for line in lines[start:end])
+    config = tmp_path / "chat.toml"
+    config.write_text(example, encoding="utf-8")
+    settings = load_settings(config)
+    kinds = [o.type for o in settings.outputs]
+    assert kinds == ["slack", "discord", "discord_webhook"]
+    slack = settings.outputs[0]
+    assert slack.digest is not None and slack.digest.timezone == "Europe/Paris"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ({"type": "slack", "channel": "ai news"}, "outputs[0].channel: give a channel ID"),
+        ({"type": "discord", "channel": 0}, "outputs[0].channel"),
+        (
+            {"type": "discord_webhook", "url": "https://discord.com/api/nothooks/1/x"},
+            "must look like https://discord.com/api/webhooks/<id>/<token>",
+        ),
+        ({"type": "discord_webhook"}, "give either url or url_env"),
+    ],
+)
+def test_chat_output_errors_are_one_line(
+    tmp_path: Path, output: dict[str, object], expected: str
+) -> None:
+    from bot.settings import settings_from_dict
+
+    with pytest.raises(ConfigError) as err:
+        settings_from_dict({"outputs": [output]}, source=tmp_path / "radar.toml")
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_webhook_keys_never_hold_the_token() -> None:
+    from bot.settings import settings_from_dict
+
+    url = "https://discord.com/api/webhooks/123456789012345678/s3cr3t-token-value-xxxxxxxxxxxxxxxx"
+    settings = settings_from_dict({"outputs": [{"type": "discord_webhook", "url": url}]})
+    assert settings.outputs[0].key == "discord_webhook:123456789012345678"
+    assert "s3cr3t" not in repr(settings)
+
+
+def test_chat_environment(tmp_path: Path) -> None:
+    from bot.settings import ChatEnvironment
+
+    env = ChatEnvironment.from_env(
+        {"SLACK_API_URL": "http://127.0.0.1:9/api/", "DISCORD_GUILD_ID": "42"}
+    )
+    assert (env.slack_api_url, env.discord_api_base_url, env.discord_guild_id) == (
+        "http://127.0.0.1:9/api/",
+        None,
+        42,
+    )
+    with pytest.raises(ConfigError, match="DISCORD_GUILD_ID must be a server ID"):
+        ChatEnvironment.from_env({"DISCORD_GUILD_ID": "my-server"})
+    with pytest.raises(ConfigError, match="SLACK_API_URL must be an http"):
+        ChatEnvironment.from_env({"SLACK_API_URL": "slack.example/api"})
