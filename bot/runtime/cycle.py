@@ -95,6 +95,7 @@ class Radar:
         self.last_cycle: tuple[datetime, CycleReport] | None = None
         self._not_modified: list[NotModified] = []
         self._platforms: dict[str, ChannelOutputs] = {}
+        self._channel_outputs: dict[str, Output] = {}  # outputs of subscribed chat channels
         self._closers = list(closers)
         self.chat: Any = None  # the chat platforms app.build attached (bot.app.Chat)
 
@@ -108,11 +109,18 @@ class Radar:
         A subscription in a channel that the config already posts to adds its topics to that
         output instead of becoming a second destination (one alert per story and channel)."""
         merged = {key: out.destination for key, out in self.outputs.items()}
+        # Configured chat outputs named by channel name answer to their ID once they posted.
+        by_channel = {
+            f"{key.partition(':')[0]}:{channel}": key
+            for key, out in self.outputs.items()
+            if isinstance(channel := getattr(out, "chat_channel", None), str)
+        }
         if self._platforms:
             for row in self.store.subscriptions():
                 if row["platform"] not in self._platforms:
                     continue
                 key = f"{row['platform']}:{row['channel']}"
+                key = by_channel.get(key, key)
                 found = merged.get(key)
                 topics = frozenset(row["topics"])
                 if found is None:
@@ -130,15 +138,16 @@ class Radar:
         output = self.outputs.get(key)
         if output is not None:
             return output
+        output = self._channel_outputs.get(key)
+        if output is not None:
+            return output
         platform, _, channel = key.partition(":")
         make = self._platforms.get(platform)
         if make is None or not channel:
             return None
-        for dest in self.destinations():
-            if dest.key == key:
-                self.outputs[key] = output = make(dest, channel)
-                return output
-        return None
+        dest = Destination(key, frozenset(), followups=True)
+        self._channel_outputs[key] = output = make(dest, channel)
+        return output
 
     def _interval(self, feed: FeedRow) -> float:
         return feed.interval_s or self.settings.poll.interval
@@ -290,6 +299,7 @@ class Radar:
             self.store.release_dead_claims(sender_is_gone, now)
             seen: set[int] = set()
             muted: dict[str, set[str]] = {}
+            live = {d.key for d in self.destinations()}
             while batch := [r for r in self.store.pending_deliveries(now) if r.id not in seen]:
                 for row in batch:
                     seen.add(row.id)
@@ -303,7 +313,8 @@ class Radar:
                     # manual `radar poll`) must never send the same alert a second time.
                     if not self.store.claim(row.id, SENDER, now, CLAIM_LEASE):
                         continue
-                    output = self.output_for(row.destination)
+                    # A channel that unsubscribed gets nothing more, queued alerts included.
+                    output = self.output_for(row.destination) if row.destination in live else None
                     if output is None:
                         self.store.mark_retry(
                             row.id, "destination is no longer configured", now, give_up=True
@@ -390,7 +401,7 @@ class Radar:
             return
 
     async def aclose(self) -> None:
-        for output in self.outputs.values():
+        for output in [*self.outputs.values(), *self._channel_outputs.values()]:
             await output.aclose()
         for close in self._closers:
             await close()

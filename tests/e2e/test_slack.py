@@ -143,7 +143,7 @@ async def test_alert_then_thread_and_sources_count(
     assert updated is not None
     assert any("+1 source" in s for s in texts(updated["blocks"]))
 
-    await radar.poll()  # nothing new: nothing more is posted
+    await radar.poll(radar.store.list_feeds())  # both feeds again, nothing new
     await radar.deliver()
     assert len(slack.calls_to("chat.postMessage")) == 2
 
@@ -296,9 +296,11 @@ async def test_buttons_store_votes_and_mute_the_source(
         "/wire.xml",
         body=rss([Item(ARC.title, ARC.link, ARC.description, published=recent())], title="AI Wire"),
     )
-    await radar.poll()
+    report = await radar.poll(radar.store.list_feeds())
+    assert report.alerts == 1  # flagged and queued…
     await radar.deliver()
-    assert len(slack.messages("C0AINEWS")) == 1
+    assert len(slack.messages("C0AINEWS")) == 1  # …but not posted
+    assert radar.store.delivery_counts() == {"sent": 1, "skipped": 1}
 
 
 async def test_slow_summary_is_acknowledged_first_then_answered(
@@ -382,3 +384,81 @@ async def _until(check: Any, within: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+async def test_subscribing_a_configured_channel_never_doubles_its_alerts(
+    radar: Radar, slack: SlackAPI, feed_server: FeedServer
+) -> None:
+    await radar.poll()
+    await radar.deliver()  # the '#ai-news' output learns its channel ID, C0AINEWS
+    radar.store.subscribe("slack", slack.team_id, "C0AINEWS", ["agi"], 0.0)
+    keys = [d.key for d in radar.destinations()]
+    assert keys.count("slack:#ai-news") == 1 and "slack:C0AINEWS" not in keys
+    feed_server.add(
+        "/wire.xml", body=rss([Item(ARC.title, ARC.link, ARC.description, published=recent())])
+    )
+    await radar.poll(radar.store.list_feeds())  # the feed is not due yet: poll it anyway
+    await radar.deliver()
+    assert len(slack.messages("C0AINEWS")) == 2  # the Meta story and ARC, each once
+
+
+async def test_an_unsubscribed_channel_gets_no_queued_alert(radar: Radar, slack: SlackAPI) -> None:
+    radar.store.subscribe("slack", slack.team_id, "C0GENERAL", ["talent_war"], 0.0)
+    await radar.poll()  # queued for #ai-news and for the subscription
+    radar.store.unsubscribe("slack", "C0GENERAL")
+    await radar.deliver()
+    assert slack.messages("C0GENERAL") == []
+    assert len(slack.messages("C0AINEWS")) == 1
+
+
+async def test_messages_to_one_channel_are_paced(slack: SlackAPI) -> None:
+    from bot.slack.output import ChannelPacer
+
+    pacer = ChannelPacer(0.3)
+    stamps: list[float] = []
+    for channel in ("C1", "C1", "C2", "C1"):
+        await pacer.wait(channel)
+        stamps.append(time.monotonic())
+    assert stamps[1] - stamps[0] >= 0.3  # same channel: spaced
+    assert stamps[2] - stamps[1] < 0.3  # another channel: not held back
+    assert stamps[3] - stamps[1] >= 0.3
+
+
+async def test_scheduled_digest_job_fires_at_local_time(tmp_path: Path, slack: SlackAPI) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.runtime.scheduler import FeedScheduler
+
+    settings = make_settings(
+        tmp_path,
+        [],
+        outputs=[
+            {
+                "type": "slack",
+                "channel": "C0AINEWS",
+                "digest": {
+                    "every": "weekly",
+                    "day": "fri",
+                    "at": "08:30",
+                    "timezone": "Asia/Tokyo",
+                },
+            }
+        ],
+    )
+    built = build(settings, env=slack_env(slack))
+    try:
+        scheduler = FeedScheduler(built)
+        scheduler.add_digest_jobs()
+        scheduler.scheduler.start(paused=True)
+        [job] = [j for j in scheduler.scheduler.get_jobs() if j.id.startswith("digest-")]
+        fire = job.trigger.get_next_fire_time(None, datetime.now(ZoneInfo("Asia/Tokyo")))
+        assert (fire.weekday(), fire.hour, fire.minute) == (4, 8, 30)
+        assert str(fire.tzinfo) == "Asia/Tokyo"
+        scheduler.scheduler.shutdown(wait=False)
+        await job.func(*job.args)  # what the job runs: one digest message in the channel
+        [digest] = slack.messages("C0AINEWS")
+        assert any("Radar digest, last 7d" in s for s in texts(digest["blocks"]))
+    finally:
+        await built.aclose()
+        built.store.close()
