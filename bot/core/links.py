@@ -105,3 +105,13 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def is_http_url(url: str) -> bool:
+    """Whether a URL is http(s) with a host: the only kind a chat message may make clickable."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)

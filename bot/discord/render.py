@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from bot.chat.actions import LABELS, alert_actions
 from bot.chat.replies import Coverage, Reply, StoryLine
+from bot.core.links import is_http_url
 from bot.core.models import TOPIC_TITLES, Alert
 from bot.core.text import shorten, strip_controls
 
@@ -75,14 +76,7 @@ def safe_url(url: str | None) -> str | None:
     url = url.strip()
     if len(url) > URL_MAX or any(c.isspace() or not c.isprintable() for c in url):
         return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return url
+    return url if is_http_url(url) else None
 
 
 def _link(text: str, url: str | None, limit: int = 512) -> str:

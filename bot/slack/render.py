@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.chat.actions import LABELS, alert_actions
 from bot.chat.replies import Coverage, HomeView, Reply, StoryLine
+from bot.core.links import is_http_url
 from bot.core.models import TOPIC_TITLES, Alert
 from bot.core.text import strip_controls
 
@@ -296,12 +297,7 @@ def _link(url: str, label: str) -> str:
 def _link_target(url: str) -> str | None:
     """The URL as a link target, or None: only http(s) with a host, nothing that ends the link."""
     url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    if not is_http_url(url):
         return None
     out: list[str] = []
     for ch in url:
