@@ -4,19 +4,25 @@ Like tests/feedserver.py it runs in its own thread and event loop, so in-process
 `radar` subprocesses can both reach it. It keeps every call and every posted message, checks the
 bearer token, resolves channel names, answers Slack's errors (HTTP 200 with ok=false, 429 with
 Retry-After) and can be told to fail the next calls of a method.
+
+It also plays Slack's Socket Mode side: `apps.connections.open` (app token only) hands out a
+`ws://127.0.0.1:<port>/socket?ticket=…` URL; the socket says `hello`, `socket_send` pushes
+envelopes down it and the client's acknowledgements land in `socket_acks`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -80,8 +86,12 @@ class SlackAPI:
         not_in: set[str] | None = None,
         users: dict[str, User] | None = None,
         delay: float = 0.0,
+        app_token: str = "xapp-test-token",
+        app_id: str = "A0RADAR",
     ) -> None:
         self.token = token
+        self.app_token = app_token  # the only token apps.connections.open takes
+        self.app_id = app_id
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -99,6 +109,10 @@ class SlackAPI:
         self.views: dict[str, dict[str, Any]] = {}  # user ID → last published home view
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url id → bodies
         self._faults: dict[str, list[Fault]] = {}
+        self.socket_acks: list[dict[str, Any]] = []  # what Socket Mode clients sent, in order
+        self._tickets: set[str] = set()  # issued by apps.connections.open, each usable once
+        self._ticket_numbers = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []  # open, hello already sent
         self._next_ts = 1_700_000_000
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -113,6 +127,7 @@ class SlackAPI:
             "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
             "users.info": self._users_info,
+            "apps.connections.open": self._connections_open,
         }
 
     # -- set-up and inspection --------------------------------------------------------------------
@@ -160,6 +175,34 @@ class SlackAPI:
         with self._lock:
             self._faults.setdefault(method, []).append(fault)
 
+    def socket_send(self, envelope: dict[str, Any], *, timeout: float = 10.0) -> None:
+        """Send an envelope (JSON) down the newest Socket Mode connection, once one is open.
+
+        Blocks the calling thread until it is sent: call it after the client has connected (for
+        an in-process client, after its connect returns), or from another thread.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                socket = next((s for s in reversed(self._sockets) if not s.closed), None)
+            if socket is not None:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("no Socket Mode client is connected")
+            time.sleep(0.02)
+        sent = asyncio.run_coroutine_threadsafe(socket.send_json(envelope), self._loop)
+        sent.result(max(deadline - time.monotonic(), 1.0))
+
+    def socket_ack(self, envelope_id: str) -> dict[str, Any] | None:
+        """The client's acknowledgement of an envelope, once it has come."""
+        with self._lock:
+            return next((a for a in self.socket_acks if a.get("envelope_id") == envelope_id), None)
+
+    @property
+    def socket_connected(self) -> bool:
+        with self._lock:
+            return any(not s.closed for s in self._sockets)
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -203,6 +246,8 @@ class SlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_route("POST", "/response/{id}", self._handle_response)
+        app.router.add_route("GET", "/socket", self._handle_socket)
+        app.on_shutdown.append(self._close_sockets)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -214,6 +259,8 @@ class SlackAPI:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -244,6 +291,46 @@ class SlackAPI:
         # Slack answers a response_url post with a bare "ok".
         return web.Response(text="ok", content_type="text/plain")
 
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection: `hello` first, then whatever `socket_send` pushes; every text
+        frame from the client (an ack: envelope_id and maybe payload) is kept in socket_acks."""
+        ticket = request.query.get("ticket", "")
+        with self._lock:
+            self.calls.append(Call("socket", dict(request.query), dict(request.headers), "GET"))
+            known = ticket in self._tickets
+            self._tickets.discard(ticket)
+        if not known:
+            raise web.HTTPUnauthorized(text="invalid ticket")
+        ws = web.WebSocketResponse()  # answers the client's pings with pongs (autoping)
+        await ws.prepare(request)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "applink-standin", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
+        with self._lock:
+            self._sockets.append(ws)
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                with self._lock:
+                    self.socket_acks.append(message)
+        finally:
+            with self._lock:
+                self._sockets.remove(ws)
+        return ws
+
+    async def _close_sockets(self, app: web.Application) -> None:
+        with self._lock:
+            sockets = list(self._sockets)
+        for ws in sockets:
+            await ws.close(code=1001, message=b"server shutdown")
+
     def _take_fault(self, method: str) -> Fault | None:
         with self._lock:
             queue = self._faults.get(method)
@@ -259,8 +346,12 @@ class SlackAPI:
         token = call.token or params.get("token")
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if token != self.token:
+        app_method = method == "apps.connections.open"
+        if token not in (self.token, self.app_token):
             return {"ok": False, "error": "invalid_auth"}
+        if app_method != (token == self.app_token):
+            # Slack: an xapp- token works only here, and only an xapp- token works here.
+            return {"ok": False, "error": "not_allowed_token_type"}
         handler = self._methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
@@ -282,6 +373,12 @@ class SlackAPI:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        ticket = f"ticket-{next(self._ticket_numbers)}"
+        self._tickets.add(ticket)
+        url = f"ws://127.0.0.1:{self.port}/socket?ticket={ticket}&app_id={self.app_id}"
+        return {"url": url}
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._member_channel(params)

@@ -113,9 +113,18 @@ class SlackPlatform:
         if self.secrets.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            self._socket = AsyncSocketModeHandler(
-                app, self.secrets.slack_app_token.get_secret_value()
-            )
+            app_token = self.secrets.slack_app_token.get_secret_value()
+            # slack_sdk's socket client retries a refused token forever; ask once here, so a bad
+            # SLACK_APP_TOKEN is one clear error, and hand the client the URL it would ask for.
+            try:
+                opened = await self.client.apps_connections_open(app_token=app_token)
+            except SlackApiError as exc:
+                raise ConfigError(
+                    f"Slack: apps.connections.open failed ({exc.response.get('error')}); check "
+                    "SLACK_APP_TOKEN (an xapp- token with the connections:write scope)"
+                ) from None
+            self._socket = AsyncSocketModeHandler(app, app_token)
+            self._socket.client.wss_uri = opened["url"]
             await self._socket.connect_async()
             log.info("Slack: Socket Mode connected")
             return

@@ -25,6 +25,7 @@ from tests.conftest import make_settings
 from tests.discordapi import DiscordAPI
 from tests.feeds import ARC, FOOTBALL, META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
+from tests.payloads import strings
 
 ALT_HEADLINE = "OpenAI researchers Jason Wei and Hyung Won Chung depart for Meta"
 HOSTILE = Item(
@@ -42,16 +43,6 @@ def discord_api() -> Iterator[DiscordAPI]:
     finally:
         configure_api_base(None)
         api.stop()
-
-
-def strings(payload: Any) -> list[str]:
-    if isinstance(payload, str):
-        return [payload]
-    if isinstance(payload, dict):
-        return [s for v in payload.values() for s in strings(v)]
-    if isinstance(payload, list):
-        return [s for v in payload for s in strings(v)]
-    return []
 
 
 def fresh(*items: Item) -> list[Item]:

@@ -3,7 +3,6 @@ with feeds served by a real HTTP server and a real SQLite file."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -23,6 +22,7 @@ from bot.store.schema import feedback, mutes
 from tests.conftest import make_settings
 from tests.feeds import ARC, META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
+from tests.payloads import strings, until
 from tests.slackapi import SlackAPI
 
 SECRET = "test-signing-secret"
@@ -107,17 +107,6 @@ async def post(port: int, body: str, headers: dict[str, str]) -> tuple[int, str]
             return resp.status, await resp.text()
 
 
-def texts(payload: Any) -> list[str]:
-    """Every string in a JSON payload."""
-    if isinstance(payload, str):
-        return [payload]
-    if isinstance(payload, dict):
-        return [s for v in payload.values() for s in texts(v)]
-    if isinstance(payload, list):
-        return [s for v in payload for s in texts(v)]
-    return []
-
-
 async def test_alert_then_thread_and_sources_count(
     radar: Radar, slack: SlackAPI, feed_server: FeedServer
 ) -> None:
@@ -125,7 +114,7 @@ async def test_alert_then_thread_and_sources_count(
     assert await radar.deliver() == 1
     [message] = slack.messages("C0AINEWS")
     assert any(b["type"] == "header" for b in message["blocks"])
-    assert any("Jason Wei" in s for s in texts(message["blocks"]))
+    assert any("Jason Wei" in s for s in strings(message["blocks"]))
     assert {b["type"] for b in message["blocks"]} >= {"header", "section", "actions"}
     assert "Meta" in message["text"]  # notification fallback
 
@@ -137,11 +126,11 @@ async def test_alert_then_thread_and_sources_count(
     await radar.deliver()
     assert len(slack.messages("C0AINEWS")) == 1  # never a second top-level alert
     [reply] = slack.thread("C0AINEWS", message["ts"])
-    assert any(other in s for s in texts(reply))
-    assert any("Other Outlet" in s for s in texts(reply))
+    assert any(other in s for s in strings(reply))
+    assert any("Other Outlet" in s for s in strings(reply))
     updated = slack.message("C0AINEWS", message["ts"])
     assert updated is not None
-    assert any("+1 source" in s for s in texts(updated["blocks"]))
+    assert any("+1 source" in s for s in strings(updated["blocks"]))
 
     await radar.poll(radar.store.list_feeds())  # both feeds again, nothing new
     await radar.deliver()
@@ -161,11 +150,11 @@ async def test_hostile_feed_text_cannot_ping_or_disguise_links(
     await radar.poll()
     await radar.deliver()
     [message] = slack.messages("C0AINEWS")
-    for text in [*texts(message["blocks"]), message["text"]]:
+    for text in [*strings(message["blocks"]), message["text"]]:
         for bad in ("<!channel", "<!here", "<!everyone", "<@U0BOSS", "<#C0GENERAL", "|openai.com>"):
             assert bad not in text
         assert "@here" not in text  # defused with an invisible joiner
-    assert any("https://news.example/hostile" in s for s in texts(message["blocks"]))
+    assert any("https://news.example/hostile" in s for s in strings(message["blocks"]))
 
 
 async def test_rate_limit_is_retried_after_retry_after(radar: Radar, slack: SlackAPI) -> None:
@@ -203,7 +192,7 @@ async def test_http_mode_signatures(radar: Radar, slack: SlackAPI) -> None:
     assert status == 200
     answer = json.loads(text)
     assert answer["response_type"] == "ephemeral"
-    assert any("/radar digest" in s for s in texts(answer))
+    assert any("/radar digest" in s for s in strings(answer))
 
     assert (await post(platform.port, body, {"Content-Type": "application/x-www-form-urlencoded"}))[
         0
@@ -221,7 +210,7 @@ async def test_bad_input_gets_private_usage(radar: Radar, slack: SlackAPI) -> No
     status, text = await post(platform.port, body, signed(body))
     answer = json.loads(text)
     assert status == 200 and answer["response_type"] == "ephemeral"
-    assert any("Usage: /radar digest" in s for s in texts(answer))
+    assert any("Usage: /radar digest" in s for s in strings(answer))
 
 
 async def test_subscribe_routes_later_alerts_to_the_channel(
@@ -240,7 +229,7 @@ async def test_subscribe_routes_later_alerts_to_the_channel(
     await radar.poll()
     await radar.deliver()
     [agi] = slack.messages("C0GENERAL")
-    assert any("ARC-AGI-2" in s for s in texts(agi["blocks"]))
+    assert any("ARC-AGI-2" in s for s in strings(agi["blocks"]))
     # The configured channel gets it too (it takes both topics); the talent-only story would not
     # have gone to the AGI subscription.
     assert len(slack.messages("C0AINEWS")) == 1
@@ -280,13 +269,13 @@ async def test_buttons_store_votes_and_mute_the_source(
     up, down, mute = ids
     assert await click(up, "U1") == 200
     assert await click(down, "U2") == 200
-    await _until(lambda: len(slack.ephemerals) >= 2)
+    await until(lambda: len(slack.ephemerals) >= 2)
     with radar.store.engine.connect() as conn:
         votes = sorted((r.user, r.vote) for r in conn.execute(feedback.select()))
     assert votes == [("U1", 1), ("U2", -1)]
 
     assert await click(mute, "U1") == 200
-    await _until(lambda: len(slack.ephemerals) >= 3)
+    await until(lambda: len(slack.ephemerals) >= 3)
     with radar.store.engine.connect() as conn:
         [muted] = list(conn.execute(mutes.select()))
     assert (muted.platform, muted.channel, muted.source) == ("slack", "C0AINEWS", "AI Wire")
@@ -319,10 +308,10 @@ async def test_slow_summary_is_acknowledged_first_then_answered(
     assert status == 200
     assert "Working on" in text
     assert slack.responses.get("r1") is None  # the answer had not come yet when Slack got the ack
-    await _until(lambda: bool(slack.responses.get("r1")), within=20)
+    await until(lambda: bool(slack.responses.get("r1")), within=20)
     [answer] = slack.responses["r1"]
-    assert any("Jason Wei" in s for s in texts(answer))
-    assert any("Talent war" in s for s in texts(answer))
+    assert any("Jason Wei" in s for s in strings(answer))
+    assert any("Talent war" in s for s in strings(answer))
 
 
 async def test_summary_refuses_private_addresses(radar: Radar, slack: SlackAPI) -> None:
@@ -335,10 +324,10 @@ async def test_summary_refuses_private_addresses(radar: Radar, slack: SlackAPI) 
         body = command_body(slack, f"summary {url}")
         status, _ = await post(platform.port, body, signed(body))
         assert status == 200
-        await _until(lambda: bool(slack.responses.get("r1")))
+        await until(lambda: bool(slack.responses.get("r1")))
         answer = slack.responses.pop("r1")[0]
         assert answer["response_type"] == "ephemeral"
-        assert any("not a public address" in s for s in texts(answer)), answer
+        assert any("not a public address" in s for s in strings(answer)), answer
 
 
 async def test_feeds_add_needs_an_admin(radar: Radar, slack: SlackAPI) -> None:
@@ -346,9 +335,9 @@ async def test_feeds_add_needs_an_admin(radar: Radar, slack: SlackAPI) -> None:
     slack.add_user("U1", is_admin=False)
     body = command_body(slack, "feeds add https://feeds.example/new.xml", user="U1")
     await post(platform.port, body, signed(body))
-    await _until(lambda: bool(slack.responses.get("r1")))
+    await until(lambda: bool(slack.responses.get("r1")))
     [answer] = slack.responses["r1"]
-    assert any("Only workspace admins" in s for s in texts(answer))
+    assert any("Only workspace admins" in s for s in strings(answer))
     assert radar.store.feed_by_url("https://feeds.example/new.xml") is None
 
 
@@ -369,21 +358,13 @@ async def test_app_home_lists_stories_subscriptions_and_feeds(
     body = json.dumps(event)
     headers = signed(body) | {"Content-Type": "application/json"}
     assert (await post(platform.port, body, headers))[0] == 200
-    await _until(lambda: "U7" in slack.views)
+    await until(lambda: "U7" in slack.views)
     view = slack.views["U7"]
     assert view["type"] == "home"
-    strings = texts(view)
-    assert any("Jason Wei" in s for s in strings)
-    assert any("C0GENERAL" in s for s in strings)
-    assert any("AI Wire" in s for s in strings)
-
-
-async def _until(check: Any, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+    shown = strings(view)
+    assert any("Jason Wei" in s for s in shown)
+    assert any("C0GENERAL" in s for s in shown)
+    assert any("AI Wire" in s for s in shown)
 
 
 async def test_subscribing_a_configured_channel_never_doubles_its_alerts(
@@ -458,7 +439,7 @@ async def test_scheduled_digest_job_fires_at_local_time(tmp_path: Path, slack: S
         scheduler.scheduler.shutdown(wait=False)
         await job.func(*job.args)  # what the job runs: one digest message in the channel
         [digest] = slack.messages("C0AINEWS")
-        assert any("Radar digest, last 7d" in s for s in texts(digest["blocks"]))
+        assert any("Radar digest, last 7d" in s for s in strings(digest["blocks"]))
     finally:
         await built.aclose()
         built.store.close()

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_slack import ALT_HEADLINE, SECRET, command_body, signed, texts
+from tests.e2e.test_slack import ALT_HEADLINE, SECRET, command_body, signed
 from tests.feeds import META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
+from tests.payloads import strings
 from tests.slackapi import SlackAPI
 
 
@@ -113,12 +114,12 @@ topics = ["talent_war", "agi"]
         wait_for(lambda: len(slack.messages("C0AINEWS")) == 1, "the Block Kit alert")
         [alert] = slack.messages("C0AINEWS")
         assert any(b["type"] == "header" for b in alert["blocks"])
-        assert any("Jason Wei" in s for s in texts(alert["blocks"]))
+        assert any("Jason Wei" in s for s in strings(alert["blocks"]))
 
         body = command_body(slack, "help")
         status, text = http_post(port, body, signed(body))
         assert status == 200, text
-        assert any("/radar subscribe" in s for s in texts(json.loads(text)))
+        assert any("/radar subscribe" in s for s in strings(json.loads(text)))
         unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
         assert http_post(port, body, unsigned)[0] == 401
 
@@ -126,11 +127,11 @@ topics = ["talent_war", "agi"]
         other.body = rss([Item(ALT_HEADLINE, link, published=recent())], title="Other Outlet")
         wait_for(lambda: bool(slack.thread("C0AINEWS", alert["ts"])), "the thread reply")
         [reply] = slack.thread("C0AINEWS", alert["ts"])
-        assert any(link in s for s in texts(reply))
+        assert any(link in s for s in strings(reply))
         wait_for(
             lambda: any(
                 "+1 source" in s
-                for s in texts((slack.message("C0AINEWS", alert["ts"]) or {}).get("blocks"))
+                for s in strings((slack.message("C0AINEWS", alert["ts"]) or {}).get("blocks"))
             ),
             "the '+1 source' edit",
         )
