@@ -16,5 +16,7 @@ COPY config /app/config
 ENV PATH=/app/.venv/bin:$PATH RADAR_CONFIG=/app/config/radar.toml PYTHONUNBUFFERED=1
 WORKDIR /data
 VOLUME /data
+# Slack HTTP mode listens here ([slack] port); Socket Mode and Discord need no inbound port.
+EXPOSE 3000
 USER radar
 CMD ["radar", "run"]

@@ -443,3 +443,15 @@ async def test_scheduled_digest_job_fires_at_local_time(tmp_path: Path, slack: S
     finally:
         await built.aclose()
         built.store.close()
+
+
+async def test_workspace_admins_pass_the_feeds_check(radar: Radar, slack: SlackAPI) -> None:
+    platform = await started(radar)
+    slack.add_user("U2", is_admin=True)
+    body = command_body(slack, "feeds add http://127.0.0.1:9/feed.xml", user="U2")
+    await post(platform.port, body, signed(body))
+    await until(lambda: bool(slack.responses.get("r1")))
+    [answer] = slack.responses["r1"]
+    # Past the admin check, the link itself is refused: loopback is not public.
+    assert any("not a public address" in s for s in strings(answer))
+    assert [c.params["user"] for c in slack.calls_to("users.info")] == ["U2"]
