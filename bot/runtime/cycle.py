@@ -23,7 +23,10 @@ from bot.store.repository import FeedRow, FeedSuccess, NewItem, NotModified, Sto
 
 log = logging.getLogger("radar.cycle")
 MAX_DELIVERY_ATTEMPTS = 8
-CLAIM_LEASE = timedelta(minutes=5)  # longer than any send, with its timeouts and retries
+CLAIM_LEASE = timedelta(minutes=5)
+CHAT_PLATFORMS = frozenset(
+    {"slack", "discord"}
+)  # their outputs need a token this process may lack  # longer than any send, with its timeouts and retries
 SENDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -309,6 +312,13 @@ class Radar:
                                 row.id, "the alert it follows was not delivered", now, True
                             )
                         continue  # a thread reply waits for the message it hangs under
+                    platform = row.destination.partition(":")[0]
+                    if (
+                        row.destination not in self.outputs
+                        and platform in CHAT_PLATFORMS
+                        and platform not in self._platforms
+                    ):
+                        continue  # for a process that has this platform's token (`radar run`)
                     # Claim first: another Radar process on the same database (`radar run` and a
                     # manual `radar poll`) must never send the same alert a second time.
                     if not self.store.claim(row.id, SENDER, now, CLAIM_LEASE):

@@ -455,3 +455,19 @@ async def test_workspace_admins_pass_the_feeds_check(radar: Radar, slack: SlackA
     # Past the admin check, the link itself is refused: loopback is not public.
     assert any("not a public address" in s for s in strings(answer))
     assert [c.params["user"] for c in slack.calls_to("users.info")] == ["U2"]
+
+
+async def test_a_process_without_the_token_leaves_slack_alerts_to_one_that_has_it(
+    radar: Radar, slack: SlackAPI
+) -> None:
+    radar.store.subscribe("slack", slack.team_id, "C0GENERAL", ["talent_war"], 0.0)
+    await radar.poll()  # queued for '#ai-news' and for the subscribed channel
+    tokenless = build(radar.settings, env={})  # `radar poll --once` from a shell without tokens
+    try:
+        assert await tokenless.deliver() == 0
+    finally:
+        await tokenless.aclose()
+        tokenless.store.close()
+    assert radar.store.delivery_counts() == {"pending": 2}  # neither failed nor lost
+    assert await radar.deliver() == 2
+    assert len(slack.messages("C0AINEWS")) == 1 and len(slack.messages("C0GENERAL")) == 1
