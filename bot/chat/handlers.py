@@ -14,7 +14,7 @@ from bot.chat.actions import Action
 from bot.chat.commands import SUBCOMMANDS, Command
 from bot.chat.replies import Caller, HomeView, Reply, StoryLine
 from bot.core.digest import topic_label
-from bot.core.links import canonical_url
+from bot.core.links import canonical_url, display_host
 from bot.core.models import TOPIC_TITLES, TOPICS, Alert
 from bot.core.understand import Understander
 from bot.errors import FeedError
@@ -430,9 +430,7 @@ def _refused(what: str) -> Reply:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).hostname or url
+    return display_host(url) or url
 
 
 def _when(value: datetime | None, now: datetime) -> str:

@@ -107,6 +107,11 @@ def host_of(url: str) -> str:
         return ""
 
 
+def display_host(url: str) -> str:
+    """The host a reader knows a link by: lower-case, without "www."; "" when there is none."""
+    return host_of(url.strip()).removeprefix("www.")
+
+
 def is_http_url(url: str) -> bool:
     """Whether a URL is http(s) with a host: the only kind a chat message may make clickable."""
     try:

@@ -6,11 +6,10 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.chat.actions import LABELS, alert_actions
 from bot.chat.replies import Coverage, Reply, StoryLine
-from bot.core.links import is_http_url
+from bot.core.links import display_host, is_http_url
 from bot.core.models import TOPIC_TITLES, Alert
 from bot.core.text import shorten, strip_controls
 
@@ -92,11 +91,7 @@ def _link(text: str, url: str | None, limit: int = 512) -> str:
 
 
 def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or url
-    except ValueError:
-        host = url
-    return host.removeprefix("www.")
+    return display_host(url) or url
 
 
 def _cut(text: str, limit: int) -> str:

@@ -13,11 +13,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.chat.actions import LABELS, alert_actions
 from bot.chat.replies import Coverage, HomeView, Reply, StoryLine
-from bot.core.links import is_http_url
+from bot.core.links import display_host, is_http_url
 from bot.core.models import TOPIC_TITLES, Alert
 from bot.core.text import strip_controls
 
@@ -311,11 +310,7 @@ def _link_target(url: str) -> str | None:
 
 
 def _host(url: str) -> str:
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:
-        host = ""
-    return host.removeprefix("www.") or "link"
+    return display_host(url) or "link"
 
 
 def _fallback(text: str) -> str:
