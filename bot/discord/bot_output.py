@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Final, Literal
 
 import discord
@@ -12,11 +13,14 @@ from bot.core.text import shorten, strip_controls
 from bot.discord.errors import THREAD_ALREADY_CREATED, delivery_error, message_id
 from bot.discord.render import alert_embed, alert_with_coverage, followup_payload
 from bot.discord.views import AlertView
+from bot.outputs.base import ProblemLog
 
 THREAD_ARCHIVE_MINUTES: Final[Literal[4320]] = (
     4320  # three days: most follow-up coverage lands within that
 )
 THREAD_NAME_MAX = 100
+
+log = logging.getLogger("radar.discord")
 
 
 def thread_name(alert: Alert) -> str:
@@ -33,6 +37,7 @@ class DiscordBotOutput:
         self._channel_id = channel_id
         self._client = client
         self._where = f"Discord channel {channel_id}"
+        self.problems = ProblemLog(self._where, log)
 
     @property
     def destination(self) -> Destination:
@@ -50,7 +55,8 @@ class DiscordBotOutput:
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except Exception as exc:
-            raise delivery_error(exc, self._where) from exc
+            raise self.problems.failed(delivery_error(exc, self._where)) from exc
+        self.problems.succeeded()
         return str(message.id)
 
     async def send_followup(
@@ -76,7 +82,8 @@ class DiscordBotOutput:
                 embed=card, allowed_mentions=discord.AllowedMentions.none()
             )
         except Exception as exc:
-            raise delivery_error(exc, self._where) from exc
+            raise self.problems.failed(delivery_error(exc, self._where)) from exc
+        self.problems.succeeded()
         return str(posted.id)
 
     async def _thread_for(self, parent_id: int, alert: Alert) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import discord
 
-from bot.outputs.base import DeliveryError
+from bot.outputs.base import DeliveryError, needs_admin
 
 # Discord error codes that no retry can fix: the channel, webhook or message is gone or shut.
 UNKNOWN_CHANNEL = 10003
@@ -77,20 +77,25 @@ def _http_error(exc: discord.HTTPException, where: str, webhook: bool) -> Delive
         return DeliveryError(
             f"{where}: rate limited by Discord ({said})", retry_after=_retry_after(exc)
         )
+    # What an admin can fix (a token, a permission, the bot's membership) keeps the alert in the
+    # outbox to be tried again; what cannot work again (a deleted webhook or message) ends it.
     if status == 401:
-        fix = "check the webhook URL" if webhook else "check the bot token"
-        return permanent(f"Discord rejected the credentials ({said}); {fix}")
+        if webhook:
+            return permanent(f"Discord rejected the webhook ({said}); check the webhook URL")
+        return needs_admin(f"{where}: Discord rejected the bot token ({said}); check DISCORD_TOKEN")
     if code == UNKNOWN_MESSAGE:
         return permanent(f"the alert message is gone ({said}); it was probably deleted")
     if code == UNKNOWN_WEBHOOK or (webhook and status == 404):
         return permanent(f"the webhook no longer exists ({said}); create one and update the URL")
     if code == UNKNOWN_CHANNEL:
-        return permanent(
-            f"unknown channel ({said}); check the channel id and that the bot is in that server"
+        return needs_admin(
+            f"{where}: unknown channel ({said}); check the channel id and that the bot is in "
+            "that server"
         )
     if code in (MISSING_ACCESS, MISSING_PERMISSIONS) or status == 403:
-        fix = "check the webhook's channel settings" if webhook else _PERMISSIONS_HINT
-        return permanent(f"missing permissions ({said}); {fix}")
+        if webhook:
+            return permanent(f"missing permissions ({said}); check the webhook's channel settings")
+        return needs_admin(f"{where}: missing permissions ({said}); {_PERMISSIONS_HINT}")
     if status in (400, 404) or code in PERMANENT_CODES:
         # A rejected payload fails the same way on every retry.
         return permanent(f"Discord refused the request ({said})")

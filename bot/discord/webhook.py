@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import aiohttp
@@ -13,10 +14,13 @@ from bot.core.models import Alert, Destination
 from bot.discord.api import configure_api_base, webhook_url_for
 from bot.discord.errors import RateLimitTooLong, delivery_error, message_id
 from bot.discord.render import alert_embed, alert_with_coverage, reply_payload
+from bot.outputs.base import ProblemLog
 
 # discord.py's webhook client sleeps out every 429 however long; past this we reschedule instead.
 MAX_RATELIMIT_WAIT = 10.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+log = logging.getLogger("radar.discord")
 
 
 class DiscordWebhookOutput:
@@ -39,6 +43,7 @@ class DiscordWebhookOutput:
         self._destination = destination
         self._max_wait = max_ratelimit_wait
         self._where = f"Discord webhook {self._target.id}"
+        self.problems = ProblemLog(self._where, log)
         self._session: aiohttp.ClientSession | None = None
         self._webhook: discord.Webhook | None = None
 
@@ -74,7 +79,8 @@ class DiscordWebhookOutput:
                 embed=embed, wait=True, allowed_mentions=discord.AllowedMentions.none()
             )
         except Exception as exc:
-            raise delivery_error(exc, self._where, webhook=True) from exc
+            raise self.problems.failed(delivery_error(exc, self._where, webhook=True)) from exc
+        self.problems.succeeded()
         return str(message.id)
 
     async def send_followup(
@@ -87,7 +93,8 @@ class DiscordWebhookOutput:
                 target, embed=embed, allowed_mentions=discord.AllowedMentions.none()
             )
         except Exception as exc:
-            raise delivery_error(exc, self._where, webhook=True) from exc
+            raise self.problems.failed(delivery_error(exc, self._where, webhook=True)) from exc
+        self.problems.succeeded()
         return parent_ref
 
     async def post_reply(self, reply: Reply) -> str | None:
@@ -102,7 +109,8 @@ class DiscordWebhookOutput:
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except Exception as exc:
-            raise delivery_error(exc, self._where, webhook=True) from exc
+            raise self.problems.failed(delivery_error(exc, self._where, webhook=True)) from exc
+        self.problems.succeeded()
         return str(message.id)
 
     async def aclose(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from bot.chat.replies import Coverage
@@ -25,6 +26,40 @@ class DeliveryError(RadarError):
         # The output logged this problem once already (a channel that needs an admin): the
         # delivery loop then records it without repeating the line for every queued alert.
         self.already_logged = already_logged
+
+
+# Seconds before retrying a destination whose problem an admin must fix (invite the bot, grant a
+# permission, fix a token): its alerts wait in the outbox instead of being dropped.
+ADMIN_RETRY = 15 * 60.0
+
+
+def needs_admin(message: str) -> DeliveryError:
+    return DeliveryError(message, retry_after=ADMIN_RETRY)
+
+
+class ProblemLog:
+    """Logs a destination's problem once, not once per queued alert, until a send works again."""
+
+    def __init__(self, where: str, logger: logging.Logger) -> None:
+        self.where = where
+        self.logger = logger
+        self._current: str | None = None
+
+    def failed(self, error: DeliveryError) -> DeliveryError:
+        """Log the first of a run of identical problems, and mark the error as logged."""
+        if not (error.permanent or error.retry_after == ADMIN_RETRY):
+            return error  # passing trouble (a timeout, a 5xx): the delivery loop's line will do
+        if str(error) != self._current:
+            self._current = str(error)
+            tail = "" if error.permanent else "; alerts wait in the outbox"
+            self.logger.error("%s%s", error, tail)
+        error.already_logged = True
+        return error
+
+    def succeeded(self) -> None:
+        if self._current is not None:
+            self.logger.info("%s works again", self.where)
+            self._current = None
 
 
 class Output(Protocol):

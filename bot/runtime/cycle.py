@@ -398,7 +398,7 @@ class Radar:
         delay = retry_after if retry_after is not None else min(3600.0, 15.0 * 2**attempts)
         self.store.mark_retry(delivery_id, error, self.clock() + timedelta(seconds=delay), give_up)
         log.log(
-            logging.DEBUG if quiet and not give_up else logging.WARNING,
+            logging.DEBUG if quiet else logging.WARNING,  # quiet: the output logged why
             "delivery to %s failed%s: %s",
             destination,
             " for good" if give_up else ", will retry",

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.replies import Coverage, Reply
 from bot.core.models import Alert, Destination
-from bot.outputs.base import DeliveryError
+from bot.outputs.base import DeliveryError, ProblemLog, needs_admin
 from bot.slack.render import alert_message, followup_message, reply_message
 
 log = logging.getLogger("radar.slack")
@@ -30,7 +30,6 @@ NEEDS_ADMIN = {
     "missing_scope": "the app lacks a scope (reinstall it from the manifest)",
     "restricted_action": "the workspace does not let the bot post there",
 }
-ADMIN_RETRY = 15 * 60.0  # seconds before trying a channel that needs an admin again
 
 
 class ChannelPacer:
@@ -62,7 +61,7 @@ class SlackChannelOutput:
         self.pacer = pacer
         # The channel ID Slack answered with: buttons and mutes report IDs, configs may use names.
         self.chat_channel: str | None = channel if not channel.startswith("#") else None
-        self._reported: str | None = None  # the admin-fixable error already logged
+        self.problems = ProblemLog(f"Slack channel {channel}", log)
 
     @property
     def destination(self) -> Destination:
@@ -113,10 +112,8 @@ class SlackChannelOutput:
         try:
             response = await getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
-            raise self._error(exc) from None
-        if self._reported is not None:
-            log.info("Slack channel %s works again", self.channel)
-            self._reported = None
+            raise self.problems.failed(self._error(exc)) from None
+        self.problems.succeeded()
         return response
 
     def _error(self, exc: SlackApiError) -> DeliveryError:
@@ -128,12 +125,7 @@ class SlackChannelOutput:
             seconds = float(retry) if retry and str(retry).isdigit() else 30.0
             return DeliveryError(f"Slack rate limit ({code})", retry_after=seconds)
         if code in NEEDS_ADMIN:
-            message = f"Slack {self.channel}: {code}: {NEEDS_ADMIN[code]}"
-            first = self._reported != code
-            self._reported = code
-            if first:  # one clear line per problem, not one per queued alert
-                log.error("%s; alerts wait in the outbox", message)
-            return DeliveryError(message, retry_after=ADMIN_RETRY, already_logged=True)
+            return needs_admin(f"Slack {self.channel}: {code}: {NEEDS_ADMIN[code]}")
         if code in ("msg_too_long", "invalid_blocks", "invalid_arguments", "message_not_found"):
             return DeliveryError(f"Slack refused the message: {code}", permanent=True)
         return DeliveryError(f"Slack error: {code}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from bot.discord.bot_output import DiscordBotOutput
 from bot.discord.render import alert_components, alert_embed
 from bot.discord.views import install_actions
 from bot.discord.webhook import DiscordWebhookOutput
-from bot.outputs.base import DeliveryError
+from bot.outputs.base import ADMIN_RETRY, DeliveryError
 from tests.discordapi import DiscordAPI
 
 DESTINATION = Destination("discord-test", frozenset({"talent_war", "agi"}))
@@ -238,22 +239,33 @@ async def test_bot_followup_threads_the_coverage_and_edits_the_alert(
     assert buttons == ["radar:up:42", "radar:down:42", "radar:mute:42"]  # the edit kept them
 
 
-async def test_bot_missing_permissions_is_permanent(
-    api: DiscordAPI, client: discord.Client
+async def test_bot_missing_permissions_waits_for_an_admin_and_is_logged_once(
+    api: DiscordAPI, client: discord.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     channel = api.add_channel()
-    api.fail_next("POST", f"/channels/{channel}/messages", status=403, code=50013)
-    with pytest.raises(DeliveryError) as caught:
-        await DiscordBotOutput(DESTINATION, channel, client).send(make_alert())
-    assert caught.value.permanent
-    assert "missing permissions" in str(caught.value)
-    assert api.messages(channel) == []
+    api.fail_next("POST", f"/channels/{channel}/messages", status=403, code=50013, times=2)
+    output = DiscordBotOutput(DESTINATION, channel, client)
+    with caplog.at_level(logging.INFO, logger="radar.discord"):
+        for _ in range(2):
+            with pytest.raises(DeliveryError) as caught:
+                await output.send(make_alert())
+            # Kept in the outbox for after the admin grants the permission, not dropped.
+            assert not caught.value.permanent and caught.value.retry_after == ADMIN_RETRY
+            assert caught.value.already_logged
+            assert "missing permissions" in str(caught.value)
+        assert api.messages(channel) == []
+        await output.send(make_alert())  # the permission was granted
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("missing permissions" in line for line in lines) == 1  # once, not per alert
+    assert any("works again" in line for line in lines)
 
 
-async def test_bot_unknown_channel_is_permanent(api: DiscordAPI, client: discord.Client) -> None:
+async def test_bot_unknown_channel_waits_for_an_admin(
+    api: DiscordAPI, client: discord.Client
+) -> None:
     with pytest.raises(DeliveryError) as caught:
         await DiscordBotOutput(DESTINATION, 1234567890123456789, client).send(make_alert())
-    assert caught.value.permanent
+    assert not caught.value.permanent and caught.value.retry_after == ADMIN_RETRY
     assert "unknown channel" in str(caught.value)
 
 
