@@ -8,7 +8,6 @@ Responses carry 'Via', as Discord's do: discord.py treats a 429 without it as a 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import math
@@ -19,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from tests.threaded import ThreadedServer
 
 PREFIX = "/api/v10"
 
@@ -81,12 +82,13 @@ class _State:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
 
-class DiscordAPI:
+class DiscordAPI(ThreadedServer):
     """Start with `DiscordAPI().start()`, point discord.py at `.base_url`, `stop()` at the end."""
 
     def __init__(
         self, bot_token: str = "test-bot-token", guild_id: int = 900000000000000001
     ) -> None:
+        super().__init__()
         self.bot_token = bot_token
         self.guild_id = guild_id
         self.bot_id = 910000000000000001
@@ -96,10 +98,6 @@ class DiscordAPI:
         self._faults: list[_Fault] = []
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -107,29 +105,10 @@ class DiscordAPI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{PREFIX}"
 
-    def start(self) -> DiscordAPI:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._loop.is_running():
-            self._loop.close()
-
-    async def _start(self) -> None:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", PREFIX + "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return app
 
     # -- set-up and inspection -------------------------------------------------------------------
 

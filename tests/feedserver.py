@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import threading
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from tests.threaded import ThreadedServer
 
 
 @dataclass
@@ -30,13 +31,10 @@ class Route:
     user_agents: list[str] = field(default_factory=list)
 
 
-class FeedServer:
+class FeedServer(ThreadedServer):
     def __init__(self) -> None:
+        super().__init__()
         self.routes: dict[str, Route] = {}
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.port = 0
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -78,26 +76,7 @@ class FeedServer:
         headers.setdefault("Content-Type", "application/rss+xml; charset=utf-8")
         return web.Response(status=route.status, body=body, headers=headers)
 
-    def start(self) -> FeedServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    async def _start(self) -> None:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
-            self._loop.close()
+        return app

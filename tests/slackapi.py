@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.threaded import ThreadedServer
+
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -69,7 +71,7 @@ class User:
     is_owner: bool = False
 
 
-class SlackAPI:
+class SlackAPI(ThreadedServer):
     """The Web API methods Radar uses, plus `POST /response/<id>` for slash-command response_urls.
 
     Messages are dicts shaped like Slack's (`ts`, `channel`, `text`, `blocks`, `thread_ts`, …).
@@ -89,6 +91,7 @@ class SlackAPI:
         app_token: str = "xapp-test-token",
         app_id: str = "A0RADAR",
     ) -> None:
+        super().__init__()
         self.token = token
         self.app_token = app_token  # the only token apps.connections.open takes
         self.app_id = app_id
@@ -115,10 +118,6 @@ class SlackAPI:
         self._sockets: list[web.WebSocketResponse] = []  # open, hello already sent
         self._next_ts = 1_700_000_000
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.port = 0
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -237,30 +236,13 @@ class SlackAPI:
 
     # -- server -----------------------------------------------------------------------------------
 
-    def start(self) -> SlackAPI:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    async def _start(self) -> None:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_route("POST", "/response/{id}", self._handle_response)
         app.router.add_route("GET", "/socket", self._handle_socket)
         app.on_shutdown.append(self._close_sockets)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
-            self._loop.close()
+        return app
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
