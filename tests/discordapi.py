@@ -182,19 +182,54 @@ class DiscordAPI(ThreadedServer):
         self, channel_id: int, message_id: int, custom_id: str, user_id: int = 930000000000000001
     ) -> dict[str, Any]:
         """The gateway's INTERACTION_CREATE data for a button click on a stored message."""
+        return self._interaction(
+            3,
+            channel_id,
+            {"custom_id": custom_id, "component_type": 2},
+            user_id,
+            "0",
+            message=self.message(channel_id, message_id),
+        )
+
+    def command_interaction(
+        self,
+        channel_id: int,
+        subcommand: str,
+        options: list[dict[str, Any]],
+        permissions: int = 0,
+        user_id: int = 930000000000000001,
+    ) -> dict[str, Any]:
+        """The gateway's INTERACTION_CREATE data for `/radar <subcommand>` typed in a channel."""
+        data = {
+            "id": "1",
+            "name": "radar",
+            "type": 1,
+            "guild_id": str(self.guild_id),
+            "options": [{"name": subcommand, "type": 1, "options": options}],
+        }
+        return self._interaction(2, channel_id, data, user_id, str(permissions))
+
+    def _interaction(
+        self,
+        kind: int,
+        channel_id: int,
+        data: dict[str, Any],
+        user_id: int,
+        permissions: str,
+        **extra: Any,
+    ) -> dict[str, Any]:
         interaction_id = self._next_id()
         user = {"id": str(user_id), "username": "reader", "discriminator": "0", "avatar": None}
         return {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
-            "type": 3,
+            "type": kind,
             "token": f"interaction-{interaction_id}",
             "version": 1,
             "guild_id": str(self.guild_id),
             "channel_id": str(channel_id),
             "channel": self._channel_object(channel_id, None),
-            "data": {"custom_id": custom_id, "component_type": 2},
-            "message": self.message(channel_id, message_id),
+            "data": data,
             "member": {
                 "user": user,
                 "roles": [],
@@ -202,7 +237,7 @@ class DiscordAPI(ThreadedServer):
                 "deaf": False,
                 "mute": False,
                 "flags": 0,
-                "permissions": "0",
+                "permissions": permissions,  # a bit set, as a decimal string
             },
             "app_permissions": "0",
             "locale": "en-US",
@@ -210,6 +245,7 @@ class DiscordAPI(ThreadedServer):
             "entitlements": [],
             "authorizing_integration_owners": {},
             "context": 0,
+            **extra,
         }
 
     # -- plumbing --------------------------------------------------------------------------------

@@ -52,6 +52,17 @@ def fresh(*items: Item) -> list[Item]:
 # -- webhook mode: the issue's "done when", as a real process -------------------------------------
 
 
+def poll_once(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "poll", "--once", "-c", "radar.toml"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_poll_once_posts_one_embed_per_flagged_story_through_a_webhook(
     tmp_path: Path, feed_server: FeedServer, discord_api: DiscordAPI
 ) -> None:
@@ -81,14 +92,7 @@ topics = ["talent_war", "agi"]
         RADAR_TEST_WEBHOOK=discord_api.webhook_url(hook),
         COLUMNS="200",
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "poll", "--once", "-c", "radar.toml"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = poll_once(tmp_path, env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert hook.token not in proc.stderr + proc.stdout  # the webhook's token is never logged
@@ -105,14 +109,7 @@ topics = ["talent_war", "agi"]
         assert "<@&1234>" not in text and "<@930000000000000009>" not in text
         assert not re.search(r"(?<!\\)\]\(https://evil", text)  # no live masked link
 
-    again = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "poll", "--once", "-c", "radar.toml"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = poll_once(tmp_path, env)
     assert again.returncode == 0, again.stderr
     assert len(discord_api.calls_to("POST", f"/webhooks/{hook.id}")) == 3  # nothing twice
 
@@ -151,46 +148,6 @@ async def ready(radar: Radar) -> Any:
     platform.build(Handlers(radar, radar.stages.understander))
     await platform.login()
     return platform
-
-
-def command_interaction(
-    api: DiscordAPI, channel: int, sub: str, options: list[dict[str, Any]], permissions: str = "0"
-) -> dict[str, Any]:
-    """A /radar <sub> APPLICATION_COMMAND interaction, shaped like the gateway's."""
-    interaction_id = int(time.time() * 1000) << 22
-    user = {"id": "930000000000000001", "username": "reader", "discriminator": "0", "avatar": None}
-    return {
-        "id": str(interaction_id),
-        "application_id": str(api.application_id),
-        "type": 2,
-        "token": f"interaction-{interaction_id}",
-        "version": 1,
-        "guild_id": str(api.guild_id),
-        "channel_id": str(channel),
-        "channel": api._channel_object(channel, None),
-        "data": {
-            "id": "1",
-            "name": "radar",
-            "type": 1,
-            "guild_id": str(api.guild_id),
-            "options": [{"name": sub, "type": 1, "options": options}],
-        },
-        "member": {
-            "user": user,
-            "roles": [],
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "permissions": permissions,
-        },
-        "app_permissions": "0",
-        "locale": "en-US",
-        "attachment_size_limit": 8 * 1024 * 1024,
-        "entitlements": [],
-        "authorizing_integration_owners": {},
-        "context": 0,
-    }
 
 
 async def callbacks(api: DiscordAPI, count: int) -> list[dict[str, Any]]:
@@ -267,7 +224,7 @@ async def test_slash_commands_answer_through_the_shared_handlers(
     state = platform.client._connection
     await radar.poll()
 
-    state.parse_interaction_create(command_interaction(discord_api, channel, "help", []))
+    state.parse_interaction_create(discord_api.command_interaction(channel, "help", []))
     [help_answer] = await callbacks(discord_api, 1)
     assert help_answer["type"] == 4 and help_answer["data"]["flags"] & 64  # only the caller
     assert help_answer["data"]["allowed_mentions"] == {"parse": []}
@@ -277,19 +234,19 @@ async def test_slash_commands_answer_through_the_shared_handlers(
         {"name": "period", "type": 3, "value": "7d"},
         {"name": "topic", "type": 3, "value": "talent"},
     ]
-    state.parse_interaction_create(command_interaction(discord_api, channel, "digest", digest))
+    state.parse_interaction_create(discord_api.command_interaction(channel, "digest", digest))
     answer = (await callbacks(discord_api, 2))[1]
     assert any("Jason Wei" in s for s in strings(answer["data"]["embeds"]))
     assert not (answer["data"].get("flags") or 0) & 64  # digests are for the channel
 
     # subscribe needs Manage Server (permission bit 0x20).
     topics = [{"name": "topics", "type": 3, "value": "agi"}]
-    state.parse_interaction_create(command_interaction(discord_api, channel, "subscribe", topics))
+    state.parse_interaction_create(discord_api.command_interaction(channel, "subscribe", topics))
     refused = (await callbacks(discord_api, 3))[2]
     assert any("admins" in s for s in strings(refused["data"]))
     assert radar.store.subscriptions("discord") == []
     state.parse_interaction_create(
-        command_interaction(discord_api, channel, "subscribe", topics, permissions=str(0x20))
+        discord_api.command_interaction(channel, "subscribe", topics, permissions=0x20)
     )
     await callbacks(discord_api, 4)
     [row] = radar.store.subscriptions("discord")
@@ -297,7 +254,7 @@ async def test_slash_commands_answer_through_the_shared_handlers(
 
     # summary is slow: deferred at once ("thinking"), answered by a follow-up.
     url = [{"name": "url", "type": 3, "value": "http://127.0.0.1:9/private"}]
-    state.parse_interaction_create(command_interaction(discord_api, channel, "summary", url))
+    state.parse_interaction_create(discord_api.command_interaction(channel, "summary", url))
     answers = await callbacks(discord_api, 6)
     assert answers[4]["type"] == 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
     assert any("not a public address" in s for s in strings(answers[5]))
