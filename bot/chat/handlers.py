@@ -20,7 +20,7 @@ from bot.core.understand import Understander
 from bot.errors import FeedError
 from bot.runtime.cycle import Radar
 from bot.sources.article import extract_article
-from bot.sources.fetch import check_literal_host
+from bot.sources.fetch import FetchResult, check_literal_host
 from bot.sources.parse import parse_feed
 from bot.store.repository import FeedRow, Store, StoryRow
 
@@ -120,11 +120,19 @@ class Handlers:
             )
         return reply
 
-    def _checked_url(self, raw: str) -> str | None:
-        if self.public_only:
-            return _public_http_url(raw)
-        url = raw.strip()
-        return url if url.lower().startswith(("http://", "https://")) else None
+    def _link(self, command: str, raw: str) -> str | Reply:
+        """The link a command may fetch, or the usage answer that says why not."""
+        try:
+            url = _public_http_url(raw) if self.public_only else raw.strip()
+        except FeedError as exc:
+            return usage(command, f"Radar will not fetch that link: {exc}.")
+        if url is None or not url.lower().startswith(("http://", "https://")):
+            return usage(command, "The link must start with http:// or https://.")
+        return url
+
+    async def _fetch(self, url: str) -> FetchResult:
+        async with self.radar.fetcher(public_only=self.public_only) as fetcher:
+            return await fetcher.fetch(url)
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -157,14 +165,10 @@ class Handlers:
     async def _cmd_summary(self, caller: Caller, args: Sequence[str]) -> Reply:
         if len(args) != 1:
             return usage("summary", "Give one link.")
-        try:
-            url = self._checked_url(args[0])
-        except FeedError as exc:
-            return usage("summary", f"Radar will not fetch that link: {exc}.")
-        if url is None:
-            return usage("summary", "The link must start with http:// or https://.")
-        async with self.radar.fetcher(public_only=self.public_only) as fetcher:
-            result = await fetcher.fetch(url)
+        url = self._link("summary", args[0])
+        if isinstance(url, Reply):
+            return url
+        result = await self._fetch(url)
         if result.status != "ok":
             return Reply(
                 title="Radar",
@@ -260,20 +264,16 @@ class Handlers:
             return usage("feeds")
         if not caller.may_manage_feeds:
             return _refused(f"{action} feeds")
-        try:
-            url = self._checked_url(args[1])
-        except FeedError as exc:
-            return usage("feeds", f"Radar will not fetch that link: {exc}.")
-        if url is None:
-            return usage("feeds", "The feed link must start with http:// or https://.")
+        url = self._link("feeds", args[1])
+        if isinstance(url, Reply):
+            return url
         return await (self._add_feed(url) if action == "add" else self._remove_feed(url))
 
     async def _add_feed(self, url: str) -> Reply:
         known = self.store.feed_by_url(url)
         if known is not None and known.disabled_reason is None:
             return Reply(title="Radar", paragraphs=(f"{url} is already polled.",), ephemeral=True)
-        async with self.radar.fetcher(public_only=self.public_only) as fetcher:
-            result = await fetcher.fetch(url)
+        result = await self._fetch(url)
         problem = result.error if result.status != "ok" else None
         title = ""
         if problem is None:
