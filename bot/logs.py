@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 
 from rich.logging import RichHandler
@@ -26,8 +28,71 @@ def setup_logging(verbosity: int = 0) -> None:
                 "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
             )
         )
+    handler.addFilter(Redact.from_env())
     root.addHandler(handler)
     root.setLevel(level)
     # Libraries speak only when something is wrong, unless the user asks for debug output.
-    for name in ("apscheduler", "aiohttp", "sqlalchemy", "alembic", "asyncio"):
+    for name in (
+        "apscheduler",
+        "aiohttp",
+        "sqlalchemy",
+        "alembic",
+        "asyncio",
+        "discord",
+        "slack_sdk",
+        "slack_bolt",
+        "radar.slack.bolt",
+    ):
         logging.getLogger(name).setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+
+
+SECRET_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "DISCORD_TOKEN",
+    "RADAR_LLM_API_KEY",
+)
+# Secrets that libraries may print in debug output: a webhook URL's token (discord.py logs the
+# URL), Slack tokens, Discord bot tokens (three dot-separated base64 parts).
+_PATTERNS = (
+    (re.compile(r"(/webhooks/\d+/)[\w.-]+"), r"\1(redacted)"),
+    (re.compile(r"\bx(?:ox[abpre]|app)-[\w-]+"), "(redacted token)"),
+    (re.compile(r"\b[\w-]{23,28}\.[\w-]{6,7}\.[\w-]{27,}"), "(redacted token)"),
+)
+
+
+class Redact(logging.Filter):
+    """Removes secrets from every log line, whoever logs it (Radar or a library at debug level)."""
+
+    def __init__(self, values: list[str]) -> None:
+        super().__init__()
+        self.values = [v for v in values if len(v) >= 8]  # a short value would redact words
+
+    @classmethod
+    def from_env(cls) -> Redact:
+        """The secrets as the environment gives them, directly or through NAME_FILE paths (read
+        here without the settings module: logging is set up before anything else loads)."""
+        values = []
+        for name in SECRET_VARIABLES:
+            value = os.environ.get(name, "")
+            path = os.environ.get(f"{name}_FILE")
+            if not value and path:
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        value = fh.read()
+                except OSError:
+                    value = ""  # the settings report an unreadable file, in one line
+            values.append(value.strip())
+        return cls(values)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = message
+        for value in self.values:
+            clean = clean.replace(value, "(redacted)")
+        for pattern, replacement in _PATTERNS:
+            clean = pattern.sub(replacement, clean)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True

@@ -142,3 +142,37 @@ def test_chat_environment(tmp_path: Path) -> None:
         ChatEnvironment.from_env({"DISCORD_GUILD_ID": "my-server"})
     with pytest.raises(ConfigError, match="SLACK_API_URL must be an http"):
         ChatEnvironment.from_env({"SLACK_API_URL": "slack.example/api"})
+
+
+def test_log_lines_never_carry_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from bot.logs import setup_logging
+
+    secret_file = tmp_path / "signing"
+    secret_file.write_text("f1e2d3c4b5a697887766554433221100\n", encoding="utf-8")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET_FILE", str(secret_file))
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-pattern-but-a-secret")
+    setup_logging(2)
+    try:
+        logging.getLogger("discord.webhook").debug(
+            "Webhook ID %s with POST %s has returned 200",
+            123,
+            "https://discord.com/api/v10/webhooks/123456789012345678/AbC-def_ghi.jkl",
+        )
+        logging.getLogger("radar.test").warning(
+            "tokens %s %s, secret %s and %s",
+            "xoxb-1234-5678-abcdef",
+            "xapp-1-A0-99-abc",
+            "f1e2d3c4b5a697887766554433221100",
+            "not-a-pattern-but-a-secret",
+        )
+    finally:
+        setup_logging(0)
+    err = capsys.readouterr().err
+    assert "/webhooks/123456789012345678/(redacted)" in err
+    for secret in ("AbC-def", "xoxb-1234", "xapp-1-A0", "f1e2d3c4", "not-a-pattern"):
+        assert secret not in err
+    assert "tokens (redacted token) (redacted token), secret (redacted) and (redacted)" in err
