@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from bot.core.classify import Classifier, LinearModel
 from bot.core.models import Destination
@@ -22,6 +22,10 @@ from bot.settings import DiscordWebhookOutput as WebhookSettings
 from bot.settings import JsonlOutput as JsonlSettings
 from bot.settings import SlackOutput as SlackSettings
 from bot.store.repository import Store
+
+if TYPE_CHECKING:  # the SDKs load only when a token asks for them
+    from bot.discord.app import DiscordPlatform
+    from bot.slack.app import SlackPlatform
 
 log = logging.getLogger("radar.app")
 
@@ -46,8 +50,8 @@ class Chat:
     def __init__(self, settings: Settings, secrets: Secrets, env: ChatEnvironment) -> None:
         self.secrets = secrets
         self.env = env
-        self.slack: Any = None
-        self.discord: Any = None
+        self.slack: SlackPlatform | None = None
+        self.discord: DiscordPlatform | None = None
         # Each SDK loads only when its token is set: most commands never need them.
         if secrets.slack_bot_token is not None:
             from bot.slack.app import SlackPlatform

@@ -9,7 +9,7 @@ import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.models import Alert, CycleReport, Destination
 from bot.core.schedule import next_after_failure, next_after_success
@@ -20,6 +20,9 @@ from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
 from bot.store.repository import FeedRow, FeedSuccess, NewItem, NotModified, Store, StoryRow
+
+if TYPE_CHECKING:
+    from bot.app import Chat
 
 log = logging.getLogger("radar.cycle")
 MAX_DELIVERY_ATTEMPTS = 8
@@ -100,7 +103,7 @@ class Radar:
         self._platforms: dict[str, ChannelOutputs] = {}
         self._channel_outputs: dict[str, Output] = {}  # outputs of subscribed chat channels
         self._closers = list(closers)
-        self.chat: Any = None  # the chat platforms app.build attached (bot.app.Chat)
+        self.chat: Chat | None = None  # the chat platforms app.build attached
 
     def attach_platform(self, platform: str, channel_outputs: ChannelOutputs) -> None:
         """Let channels of a running chat platform subscribe: their alerts go through it."""
