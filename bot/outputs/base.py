@@ -19,10 +19,12 @@ class DeliveryError(RadarError):
         permanent: bool = False,
         retry_after: float | None = None,
         already_logged: bool = False,
+        needs_admin: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.needs_admin = needs_admin  # waits for someone to fix a token, a permission, a channel
         # The output logged this problem once already (a channel that needs an admin): the
         # delivery loop then records it without repeating the line for every queued alert.
         self.already_logged = already_logged
@@ -34,7 +36,7 @@ ADMIN_RETRY = 15 * 60.0
 
 
 def needs_admin(message: str) -> DeliveryError:
-    return DeliveryError(message, retry_after=ADMIN_RETRY)
+    return DeliveryError(message, retry_after=ADMIN_RETRY, needs_admin=True)
 
 
 class ProblemLog:
@@ -47,7 +49,7 @@ class ProblemLog:
 
     def failed(self, error: DeliveryError) -> DeliveryError:
         """Log the first of a run of identical problems, and mark the error as logged."""
-        if not (error.permanent or error.retry_after == ADMIN_RETRY):
+        if not (error.permanent or error.needs_admin):
             return error  # passing trouble (a timeout, a 5xx): the delivery loop's line will do
         if str(error) != self._current:
             self._current = str(error)
