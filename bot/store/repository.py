@@ -30,6 +30,7 @@ from bot.core.routing import route
 from bot.core.stories import StoryIndex, StoryRef, StoryState, person_keys, title_words
 from bot.errors import ConfigError
 from bot.settings import missing_sqlite_folder
+from bot.store import ledger as moves_ledger
 from bot.store import migrate
 from bot.store.schema import (
     deliveries,
@@ -211,6 +212,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def ledger(self) -> moves_ledger.Ledger:
+        """The moves ledger, on the same database."""
+        return moves_ledger.Ledger(self.engine)
 
     # -- feeds --------------------------------------------------------------------------------
 
@@ -477,6 +483,7 @@ class Store:
                 )
             for story_id, state in to_route:
                 result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
+            moves_ledger.record_stories(conn, (sid for sid in story_ids if sid is not None), now)
         return result
 
     @staticmethod

@@ -194,3 +194,72 @@ digest_runs = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("destination", "slot", name="uq_digest_runs_slot"),
 )
+
+# -- the moves ledger (bot/store/ledger.py): people and organisations as entities, one row per
+# person and move, and every item that reported it.
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),  # as shown
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+person_aliases = Table(
+    "person_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("alias_key", Text, nullable=False, unique=True),  # entities.person_key of a variant
+    Column("origin", String(16), nullable=False),  # seen | fix
+)
+
+orgs = Table(
+    "orgs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),  # canonical
+    Column("key", Text, nullable=False, unique=True),  # entities.org_key of the canonical name
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+org_aliases = Table(
+    "org_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("alias_key", Text, nullable=False, unique=True),  # entities.org_key of a variant
+    Column("origin", String(16), nullable=False),  # seen | fix
+)
+
+moves = Table(
+    "moves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("from_org_id", Integer, ForeignKey("orgs.id")),
+    Column("to_org_id", Integer, ForeignKey("orgs.id")),
+    Column("role", Text),
+    Column("kind", String(16), nullable=False),  # hire | departure | acquihire | founding
+    Column("published_at", UTCDateTime(), nullable=False),  # the first report's publication date
+    Column("story_id", Integer, ForeignKey("stories.id"), nullable=False),  # the first story
+    Column("confidence", Float, nullable=False),
+    Column("fixed_by", Text),  # the admin who corrected it, if one did
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_moves_published", "published_at"),
+    Index("ix_moves_person", "person_id"),
+)
+
+move_sources = Table(
+    "move_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("move_id", Integer, ForeignKey("moves.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("outlet", String(200), nullable=False),
+    Column("url", Text),
+    Column("language", String(8)),
+    Column("published_at", UTCDateTime()),
+    UniqueConstraint("move_id", "item_id", name="uq_move_sources_item"),
+)
