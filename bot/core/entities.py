@@ -128,4 +128,7 @@ def resolve_org(name: str, recorded: Mapping[str, str] | None = None) -> Org | N
         canonical = table.get(key)
         if canonical is not None:
             return Org(canonical, org_key(canonical))
-    return Org(" ".join(name.split()).strip(" .,;:"), key)
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and fold(words[-1]).strip(".") in _ORG_SUFFIXES:
+        words = words[:-1]
+    return Org(" ".join(words).strip(" .;:"), key)
