@@ -204,13 +204,39 @@ def why(
 def moves(
     config: ConfigOption = None,
     since: Annotated[str, typer.Option(help="Period, e.g. 30d.")] = "30d",
+    org: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Only moves to or from this organisation."),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--format", help="Print the moves as csv or json instead of tables."),
+    ] = None,
+    chart: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also draw the talent-flow chart to this .png or .svg file."),
+    ] = None,
 ) -> None:
-    """List the talent moves of a period and the net flow of people per organisation."""
-    from bot.terminal.views import print_moves
+    """The talent moves of a period from the moves ledger, the net flow per organisation, and
+    optionally a chart or a CSV/JSON export."""
+    from datetime import UTC, datetime
+
+    from bot.terminal.talent import export, print_moves, write_chart
 
     period = _duration(since)
+    if fmt is not None and fmt not in ("csv", "json"):
+        raise InputError(f"--format: {fmt!r} is not a format; use csv or json")
     with _radar(config) as radar:
-        print_moves(out, radar.store, period, since)
+        found = radar.store.ledger.moves(datetime.now(UTC) - period, org=org)
+    label = since + (f", {org}" if org else "")
+    if fmt is not None:
+        sys.stdout.write(export(found, fmt))
+    else:
+        print_moves(out, found, label)
+    if chart is not None:
+        write_chart(found, f"Talent flow, last {label}", chart)
+        if fmt is None:
+            out.print(f"Chart written to {chart}")
 
 
 # -- feeds and config ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Terminal views of stored data: digest, why, moves, feed health, feed checks, eval and retraining."""
+"""Terminal views of stored data: digest, why, feed health, feed checks, eval and retraining."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.core.classify import Classifier
-from bot.core.digest import net_flow, topic_label
+from bot.core.digest import topic_label
 from bot.core.models import TOPIC_TITLES, TOPICS
 from bot.core.train import Example
 from bot.errors import FeedError
@@ -102,39 +102,6 @@ def print_why(console: Console, store: Store, target: str) -> bool:
             Text(f"  {mark} {row['topic']:<10} {row['score']:.2f}  {row['url'] or ''}", style="dim")
         )
     return True
-
-
-def print_moves(console: Console, store: Store, period: timedelta, label: str) -> None:
-    stories = store.moves_since(datetime.now(UTC) - period)
-    table = Table(title=f"Talent moves, last {label}", header_style="bold")
-    for col in ("when", "who", "from", "to", "role", "kind"):
-        table.add_column(col)
-    moves = []
-    for story in stories:
-        assert story.move is not None
-        moves.append(story.move)
-        m = story.move
-        table.add_row(
-            story.first_seen_at.strftime("%Y-%m-%d"),
-            ", ".join(m.people) or "—",
-            m.from_org or "?",
-            m.to_org or "?",
-            m.role or "",
-            m.kind,
-        )
-    console.print(table)
-    flow = Table(title="Net flow of people", header_style="bold")
-    for col in ("organisation", "in", "out", "net"):
-        flow.add_column(col, justify="right" if col != "organisation" else "left")
-    for org, gained, lost in net_flow(moves):
-        net = gained - lost
-        flow.add_row(
-            org,
-            str(gained),
-            str(lost),
-            Text(f"{net:+d}", style="green" if net > 0 else "red" if net < 0 else ""),
-        )
-    console.print(flow)
 
 
 def print_feeds(console: Console, feeds: list[FeedRow]) -> None:
