@@ -1,7 +1,7 @@
 """A stand-in for Discord's REST API v10 on 127.0.0.1, for driving the real discord.py in tests.
 
 It runs in its own thread and event loop (like tests/feedserver.py), keeps the messages, threads,
-webhooks and application commands it is sent, records every call, and can be told to fail the next
+webhooks and application commands it is sent (attachments of multipart messages included), records every call, and can be told to fail the next
 matching requests the way Discord does: 429 with its rate-limit headers, 403 50013, 404 10003...
 Responses carry 'Via', as Discord's do: discord.py treats a 429 without it as a Cloudflare ban.
 """
@@ -308,9 +308,23 @@ class DiscordAPI(ThreadedServer):
         if not request.can_read_body:
             return None
         if request.content_type.startswith("multipart/"):
+            # Messages with attachments: payload_json plus one files[n] part per file. The files
+            # are kept under "_files" (name, type, bytes) for tests to inspect.
             form = await request.post()
             raw = form.get("payload_json")
-            return json.loads(str(raw)) if raw is not None else {}
+            body = json.loads(str(raw)) if raw is not None else {}
+            files = [
+                {
+                    "filename": part.filename,
+                    "content_type": part.content_type,
+                    "data": part.file.read(),
+                }
+                for name, part in form.items()
+                if name.startswith("files[") and isinstance(part, web.FileField)
+            ]
+            if files:
+                body["_files"] = files
+            return body
         text = await request.text()
         return json.loads(text) if text else None
 
@@ -396,7 +410,17 @@ class DiscordAPI(ThreadedServer):
             "content": body.get("content") or "",
             "author": author,
             "embeds": body.get("embeds") or [],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": str(self._next_id()),
+                    "filename": f["filename"],
+                    "size": len(f["data"]),
+                    "content_type": f["content_type"],
+                    "url": f"https://cdn.discordapp.example/{f['filename']}",
+                    "proxy_url": f"https://media.discordapp.example/{f['filename']}",
+                }
+                for f in body.get("_files") or []
+            ],
             "mentions": [],
             "mention_roles": [],
             "pinned": False,

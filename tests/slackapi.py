@@ -5,6 +5,10 @@ Like tests/feedserver.py it runs in its own thread and event loop, so in-process
 bearer token, resolves channel names, answers Slack's errors (HTTP 200 with ok=false, 429 with
 Retry-After) and can be told to fail the next calls of a method.
 
+Files arrive as Slack's files.uploadV2 sends them: `files.getUploadURLExternal` hands out an upload
+URL on this server, the bytes are POSTed there, and `files.completeUploadExternal` shares them in
+a channel; `uploads` keeps what was shared.
+
 It also plays Slack's Socket Mode side: `apps.connections.open` (app token only) hands out a
 `ws://127.0.0.1:<port>/socket?ticket=…` URL; the socket says `hello`, `socket_send` pushes
 envelopes down it and the client's acknowledgements land in `socket_acks`.
@@ -127,7 +131,11 @@ class SlackAPI(ThreadedServer):
             "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "apps.connections.open": self._connections_open,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
+        self._pending_files: dict[str, dict[str, Any]] = {}  # file id → name, length, bytes
+        self.uploads: list[dict[str, Any]] = []  # shared files: id, title, channel, data, comment
 
     # -- set-up and inspection --------------------------------------------------------------------
 
@@ -241,6 +249,7 @@ class SlackAPI(ThreadedServer):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_route("POST", "/response/{id}", self._handle_response)
         app.router.add_route("GET", "/socket", self._handle_socket)
+        app.router.add_route("POST", "/upload/{file_id}", self._handle_upload)
         app.on_shutdown.append(self._close_sockets)
         return app
 
@@ -272,6 +281,20 @@ class SlackAPI(ThreadedServer):
             self.responses.setdefault(request.match_info["id"], []).append(body)
         # Slack answers a response_url post with a bare "ok".
         return web.Response(text="ok", content_type="text/plain")
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """Step two of files.uploadV2: the bytes, POSTed to the URL step one handed out."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id}, dict(request.headers)))
+            pending = self._pending_files.get(file_id)
+            if pending is None or pending.get("data") is not None:
+                return web.Response(status=404, text="unknown upload")
+            if len(data) != pending["length"]:
+                return web.Response(status=400, text="length does not match")
+            pending["data"] = data
+        return web.Response(text="OK - " + str(len(data)), content_type="text/plain")
 
     async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
         """A Socket Mode connection: `hello` first, then whatever `socket_send` pushes; every text
@@ -442,6 +465,40 @@ class SlackAPI(ThreadedServer):
                 "deleted": False,
             }
         }
+
+    def _get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except ValueError:
+            raise SlackError("invalid_arguments") from None
+        if not filename or length <= 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{len(self._pending_files) + 1:08d}"
+        self._pending_files[file_id] = {"filename": filename, "length": length, "data": None}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = _json_field(params.get("files"))
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        channel = self._member_channel({"channel": params.get("channel_id") or ""})
+        shared = []
+        for entry in files:
+            pending = self._pending_files.get(str(entry.get("id")))
+            if pending is None or pending["data"] is None:
+                raise SlackError("file_not_found")
+            upload = {
+                "id": entry["id"],
+                "title": entry.get("title") or pending["filename"],
+                "name": pending["filename"],
+                "channel": channel,
+                "data": pending["data"],
+                "initial_comment": params.get("initial_comment"),
+            }
+            self.uploads.append(upload)
+            shared.append({"id": entry["id"], "title": upload["title"], "name": upload["name"]})
+        return {"files": shared}
 
     # -- helpers ------------------------------------------------------------------------------------
 

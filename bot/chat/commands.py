@@ -14,9 +14,13 @@ SUBCOMMANDS: dict[str, str] = {
     "feeds": "feeds [list|add <url>|remove <url>]: the polled feeds",
     "status": "status: feed health, the last poll, alerts today",
     "why": "why <link>: the reasons behind a verdict",
+    "moves": "moves [7d|30d|90d] [organisation]: who moved where, with a chart",
+    "who": "who <name>: a person's moves, with dates and sources",
+    "org": "org <name>: an organisation's arrivals and departures",
+    "moves fix": "moves fix <move id> [person=…] [from=…] [to=…] [kind=…]: correct a move (admins)",
 }
 # Subcommands whose work may outlast the 3 s a platform gives to acknowledge a command.
-SLOW = frozenset({"summary", "feeds"})
+SLOW = frozenset({"summary", "feeds", "moves"})
 
 
 @dataclass(frozen=True, slots=True)

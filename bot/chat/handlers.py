@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.chat import talent
 from bot.chat.actions import Action
 from bot.chat.commands import SUBCOMMANDS, Command
 from bot.chat.replies import Caller, HomeView, Reply, StoryLine
@@ -370,6 +371,19 @@ class Handlers:
             stories=(story_line(story),),
             ephemeral=True,
         )
+
+    # -- talent flow (bot/chat/talent.py) -----------------------------------------------------
+
+    async def _cmd_moves(self, caller: Caller, args: Sequence[str]) -> Reply:
+        if args[:1] and args[0].lower() == "fix":
+            return talent.fix_reply(self.store.ledger, caller, self.radar.clock(), args[1:])
+        return await talent.moves_reply(self.store.ledger, self.radar.clock(), args)
+
+    async def _cmd_who(self, caller: Caller, args: Sequence[str]) -> Reply:
+        return talent.who_reply(self.store.ledger, args)
+
+    async def _cmd_org(self, caller: Caller, args: Sequence[str]) -> Reply:
+        return talent.org_reply(self.store.ledger, self.radar.clock(), args)
 
     # -- buttons and home ---------------------------------------------------------------------
 

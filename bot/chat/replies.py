@@ -29,6 +29,15 @@ class StoryLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture that goes with a reply (a talent-flow chart): uploaded as a file."""
+
+    filename: str
+    data: bytes
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """An answer to a command, or a scheduled message (a digest).
 
@@ -43,6 +52,7 @@ class Reply:
     footer: str | None = None
     ephemeral: bool = False  # only the caller sees it (usage errors, help, refusals)
     error: bool = False
+    image: Image | None = None  # posted as a file with the reply (Slack upload, Discord attachment)
 
     @property
     def fallback(self) -> str:

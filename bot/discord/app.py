@@ -4,6 +4,7 @@ the alert buttons, all answered by the platform-neutral handlers."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
@@ -88,6 +89,43 @@ def build_tree(tree: app_commands.CommandTree[Any], run: RunCommand) -> app_comm
     async def why(interaction: discord.Interaction[Any], link: str) -> None:
         await run(interaction, Command("why", (link,)))
 
+    @radar.command(description="Who moved where, with a chart")
+    @app_commands.describe(period="How far back", org="One organisation only")
+    async def moves(
+        interaction: discord.Interaction[Any],
+        period: Literal["7d", "30d", "90d"] = "30d",
+        org: str | None = None,
+    ) -> None:
+        await run(interaction, Command("moves", (period, *(org.split() if org else ()))))
+
+    @radar.command(description="A person's moves, with dates and sources")
+    async def who(interaction: discord.Interaction[Any], name: str) -> None:
+        await run(interaction, Command("who", tuple(name.split())))
+
+    @radar.command(description="An organisation's arrivals and departures")
+    async def org(interaction: discord.Interaction[Any], name: str) -> None:
+        await run(interaction, Command("org", tuple(name.split())))
+
+    @radar.command(name="fix-move", description="Correct a move in the ledger (Manage Server)")
+    @app_commands.describe(
+        move_id="The move's number, from /radar moves",
+        person="The right person",
+        from_org="The right origin",
+        to_org="The right destination",
+        kind="The right kind",
+    )
+    async def fix_move(
+        interaction: discord.Interaction[Any],
+        move_id: app_commands.Range[int, 1],
+        person: str | None = None,
+        from_org: str | None = None,
+        to_org: str | None = None,
+        kind: Literal["hire", "departure", "acquihire", "founding"] | None = None,
+    ) -> None:
+        parts = [("person", person), ("from", from_org), ("to", to_org), ("kind", kind)]
+        fixes = tuple(f"{key}={value}" for key, value in parts if value)
+        await run(interaction, Command("moves", ("fix", str(move_id), *fixes)))
+
     tree.add_command(radar)
     return radar
 
@@ -95,11 +133,15 @@ def build_tree(tree: app_commands.CommandTree[Any], run: RunCommand) -> app_comm
 def message_kwargs(reply: Reply) -> dict[str, Any]:
     """A neutral reply as discord.py send() arguments; mentions are always off."""
     payload = reply_payload(reply)
-    return {
+    kwargs: dict[str, Any] = {
         "content": payload.get("content") or None,
         "embeds": [discord.Embed.from_dict(e) for e in payload.get("embeds", [])],
         "allowed_mentions": discord.AllowedMentions.none(),
     }
+    if reply.image is not None:  # a chart: an attachment of the same message
+        image = reply.image
+        kwargs["files"] = [discord.File(io.BytesIO(image.data), filename=image.filename)]
+    return kwargs
 
 
 class DiscordPlatform:

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat.actions import parse_action
 from bot.chat.commands import Command, parse_command
 from bot.chat.handlers import Handlers
-from bot.chat.replies import Caller, Reply
+from bot.chat.replies import Caller, Image, Reply
 from bot.core.models import Destination
 from bot.errors import ConfigError
 from bot.settings import ChatEnvironment, Secrets, SlackSettings
@@ -165,7 +165,10 @@ class SlackPlatform:
         channel = str(body.get("channel_id") or (body.get("channel") or {}).get("id") or "")
         team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
         may_manage = False
-        if command is not None and command.name == "feeds" and command.args[:1] != ("list",):
+        if command is not None and (
+            (command.name == "feeds" and command.args[:1] != ("list",))
+            or (command.name == "moves" and command.args[:1] == ("fix",))
+        ):
             may_manage = user in self.settings.admins or await self._is_workspace_admin(user)
         return Caller("slack", team, channel, user, may_manage_feeds=may_manage)
 
@@ -202,6 +205,17 @@ class SlackPlatform:
             await respond(**_response(reply))
         except Exception as exc:  # the response_url may have expired (30 min) or be unreachable
             log.warning("Slack: could not answer /radar %s: %s", command.name, exc)
+        if reply.image is not None:
+            await self._upload(caller, reply.image)
+
+    async def _upload(self, caller: Caller, image: Image) -> None:
+        """A reply's picture as a file in the caller's channel (files.uploadV2)."""
+        try:
+            await self.client.files_upload_v2(
+                channel=caller.channel, file=image.data, filename=image.filename, title=image.title
+            )
+        except SlackApiError as exc:
+            log.warning("Slack: could not upload %s: %s", image.filename, exc.response.get("error"))
 
     async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         assert self.handlers is not None

@@ -205,6 +205,10 @@ async def test_app_command_tree_payload_is_synced_to_the_guild(
         "feeds",
         "status",
         "why",
+        "moves",
+        "who",
+        "org",
+        "fix-move",
     }
     assert all(o["type"] == 1 for o in subs.values())  # subcommands
     digest = {o["name"]: o for o in subs["digest"]["options"]}
