@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.entities import LEXICON_ORGS
 from bot.core.lexicon import STOPWORDS
 from bot.core.models import Move, Understanding
 from bot.core.phrases import fold
@@ -32,6 +33,26 @@ class StoryRef:
     people: frozenset[str]
     to_org: str | None
     seen_at: datetime
+    language: str | None = None
+
+
+# Words that read the same in every language: organisation names and codes with digits
+# ('arc-agi-2', 'gpt-5'). Reports of one event in two languages share them and little else.
+_ORG_WORDS = frozenset(key for key in LEXICON_ORGS if " " not in key)
+
+
+def anchors(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if w in _ORG_WORDS or any(c.isdigit() for c in w))
+
+
+def same_event_across_languages(words: frozenset[str], ref_words: frozenset[str]) -> bool:
+    """Two headlines in different languages tell one event: they share two language-neutral
+    words, or carry the same single code ('ARC-AGI-2') and no other such word."""
+    mine, theirs = anchors(words), anchors(ref_words)
+    shared = mine & theirs
+    if len(shared) >= 2:
+        return True
+    return len(shared) == 1 and mine == theirs and any(c.isdigit() for c in next(iter(shared)))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -41,14 +62,22 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def same_story(
-    words: frozenset[str], people: frozenset[str], to_org: str | None, ref: StoryRef
+    words: frozenset[str],
+    people: frozenset[str],
+    to_org: str | None,
+    ref: StoryRef,
+    language: str | None = None,
 ) -> bool:
-    """Two headlines tell the same news: the same people moving to the same place, or most words shared."""
+    """Two headlines tell the same news: the same people moving to the same place, or most words
+    shared, or (in two languages) the same names and codes."""
     overlap = jaccard(words, ref.words)
+    bilingual = bool(language and ref.language and language != ref.language)
     if people and people & ref.people:
         if to_org and ref.to_org:
             return to_org == ref.to_org
-        return overlap >= 0.2
+        return overlap >= 0.2 or bilingual
+    if bilingual and not (people and ref.people):
+        return same_event_across_languages(words, ref.words)
     return overlap >= 0.5 and len(words & ref.words) >= 4
 
 
@@ -74,14 +103,21 @@ class StoryIndex:
             self._by_person.setdefault(person, set()).add(ref.story_id)
 
     def find(
-        self, words: frozenset[str], people: frozenset[str], to_org: str | None, now: datetime
+        self,
+        words: frozenset[str],
+        people: frozenset[str],
+        to_org: str | None,
+        now: datetime,
+        language: str | None = None,
     ) -> int | None:
         shared: dict[int, int] = {}
+        codes = anchors(words)
         for word in words:
             ids = self._by_word.get(word)
             if ids and len(ids) <= self.COMMON:
                 for sid in ids:
-                    shared[sid] = shared.get(sid, 0) + 1
+                    # A shared code or name counts double: another language shares little else.
+                    shared[sid] = shared.get(sid, 0) + (2 if word in codes else 1)
         candidates = {sid for sid, count in shared.items() if count >= 2}
         for person in people:
             candidates.update(self._by_person.get(person, ()))
@@ -89,7 +125,7 @@ class StoryIndex:
         best: tuple[float, int] | None = None
         for sid in candidates:
             ref = self._refs[sid]
-            if ref.seen_at < horizon or not same_story(words, people, to_org, ref):
+            if ref.seen_at < horizon or not same_story(words, people, to_org, ref, language):
                 continue
             score = jaccard(words, ref.words) + (1.0 if people & ref.people else 0.0)
             if best is None or score > best[0]:
@@ -102,7 +138,9 @@ class StoryIndex:
             ref = self._refs.pop(old, None)
             if ref is None:
                 continue
-            self._refs[new] = StoryRef(new, ref.words, ref.people, ref.to_org, ref.seen_at)
+            self._refs[new] = StoryRef(
+                new, ref.words, ref.people, ref.to_org, ref.seen_at, ref.language
+            )
             for table, keys in ((self._by_word, ref.words), (self._by_person, ref.people)):
                 for key in keys:
                     bucket = table[key]

@@ -397,6 +397,7 @@ class Store:
             stories.c.people,
             stories.c.move,
             stories.c.last_seen_at,
+            stories.c.language,
         ).where(stories.c.flagged.is_(True), stories.c.last_seen_at >= since)
         with self.engine.connect() as conn:
             for row in conn.execute(query):
@@ -408,6 +409,7 @@ class Store:
                         people=frozenset(p for p in (row.people or "").split("|") if p),
                         to_org=to_org,
                         seen_at=row.last_seen_at,
+                        language=row.language,
                     )
                 )
 
@@ -443,10 +445,10 @@ class Store:
                 story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
                 if story_id is None and und.labels:
                     words, people, to_org = _cluster_key(entry, und)
-                    story_id = index.find(words, people, to_org, now)
+                    story_id = index.find(words, people, to_org, now, und.language)
                     if story_id is None:
                         story_id = -(len(fresh) + 1)
-                        index.add(StoryRef(story_id, words, people, to_org, now))
+                        index.add(StoryRef(story_id, words, people, to_org, now, und.language))
                 if story_id is not None:
                     if story_id < 0:
                         fresh.setdefault(story_id, []).append(item)
