@@ -130,6 +130,7 @@ class DigestSchedule(_Strict):
     timezone: str = "UTC"  # an IANA name, e.g. "Europe/Paris"
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"  # weekly digests
     topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
+    kind: Literal["stories", "talent"] = "stories"  # talent: the talent-flow chart and moves
 
     @field_validator("at")
     @classmethod

@@ -44,8 +44,16 @@ async def moves_reply(ledger: MovesLedger, now: datetime, args: Sequence[str]) -
     elif words and words[0][:1].isdigit():
         return _problem("moves", f"{words[0]!r} is not a period: use 7d, 30d or 90d.")
     org = " ".join(words).strip() or None
-    found = ledger.moves(now - PERIODS[period], org=org)
     title = f"Talent flow, last {period}" + (f": {org}" if org else "")
+    return await flow_reply(ledger, now - PERIODS[period], title, org)
+
+
+async def flow_reply(
+    ledger: MovesLedger, since: datetime, title: str, org: str | None = None
+) -> Reply:
+    """The moves since a date, the net flow per organisation and the chart: /radar moves and the
+    scheduled talent-flow digest."""
+    found = ledger.moves(since, org=org)
     if not found:
         return Reply(title=title, paragraphs=("No moves in this period.",))
     chart = flow_chart(found, title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from typing import Any
@@ -105,6 +106,9 @@ class DiscordWebhookOutput:
             message = await self._hook().send(
                 content=payload.get("content") or discord.utils.MISSING,
                 embeds=embeds,
+                files=[discord.File(io.BytesIO(reply.image.data), filename=reply.image.filename)]
+                if reply.image is not None
+                else discord.utils.MISSING,
                 wait=True,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.chat.handlers import digest_reply
+from bot.chat.talent import flow_reply
 from bot.outputs.base import DeliveryError
 from bot.runtime.cycle import Radar
 from bot.settings import DigestSchedule
@@ -37,7 +38,12 @@ async def post_digest(radar: Radar, key: str, schedule: DigestSchedule) -> bool:
     weekly = schedule.every == "weekly"
     topic = schedule.topics[0] if len(set(schedule.topics)) == 1 else None
     period = timedelta(days=7 if weekly else 1)
-    reply = digest_reply(radar.store, now - period, topic, "7d" if weekly else "24h")
+    label = "7d" if weekly else "24h"
+    if schedule.kind == "talent":
+        title = f"{'Weekly' if weekly else 'Daily'} talent flow, last {label}"
+        reply = await flow_reply(radar.store.ledger, now - period, title)
+    else:
+        reply = digest_reply(radar.store, now - period, topic, label)
     try:
         await post(reply)
     except (DeliveryError, OSError) as exc:

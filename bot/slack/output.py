@@ -102,7 +102,17 @@ class SlackChannelOutput:
             unfurl_media=False,
             **reply_message(reply),
         )
-        return f"{response.get('channel') or self.channel}:{response['ts']}"
+        channel = response.get("channel") or self.channel
+        if reply.image is not None:  # a talent-flow digest's chart, as a file in the channel
+            image = reply.image
+            await self._call(
+                "files_upload_v2",
+                channel=channel,
+                file=image.data,
+                filename=image.filename,
+                title=image.title,
+            )
+        return f"{channel}:{response['ts']}"
 
     async def aclose(self) -> None:
         return None  # the Web API client belongs to the platform, which closes it

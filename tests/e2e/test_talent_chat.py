@@ -16,7 +16,10 @@ from bot.chat.commands import parse_command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Reply
 from bot.discord.api import configure_api_base
+from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
+from bot.runtime.digests import post_digest
+from bot.settings import DigestSchedule
 from tests.conftest import make_settings
 from tests.discordapi import DiscordAPI
 from tests.e2e.test_discord import callbacks
@@ -252,3 +255,62 @@ async def test_discord_moves_attaches_the_chart_as_a_png(
     finally:
         await radar.aclose()
         radar.store.close()
+
+
+# -- the weekly talent-flow digest -------------------------------------------------------------------
+
+
+async def test_a_weekly_talent_digest_posts_the_flow_and_uploads_the_chart(
+    slack_radar: Radar, slack: SlackAPI
+) -> None:
+    await slack_radar.poll()
+    key = slack_radar.settings.outputs[0].key
+    schedule = DigestSchedule(every="weekly", day="mon", kind="talent")
+    assert await post_digest(slack_radar, key, schedule)
+    assert not await post_digest(slack_radar, key, schedule), "one digest per ISO week"
+    [message] = slack.messages("C0AINEWS")
+    texts = strings(message)
+    assert any("Weekly talent flow, last 7d" in s for s in texts), texts
+    assert any("Jason Wei: OpenAI → Meta" in s for s in texts), texts
+    [upload] = slack.uploads
+    assert upload["channel"] == "C0AINEWS" and upload["title"] == "Weekly talent flow, last 7d"
+    assert_png(upload["data"])
+
+
+async def test_a_talent_digest_on_a_discord_webhook_attaches_the_chart(
+    tmp_path: Path, feed_server: FeedServer, discord_api: DiscordAPI
+) -> None:
+    hook = discord_api.add_webhook()
+    digest = {"every": "daily", "kind": "talent"}
+    settings = make_settings(
+        tmp_path,
+        serve_two_outlets(feed_server),
+        outputs=[
+            {"type": "discord_webhook", "url": discord_api.webhook_url(hook), "digest": digest}
+        ],
+    )
+    radar = build(settings, env={"DISCORD_API_BASE_URL": discord_api.base_url})
+    try:
+        await radar.poll()
+        spec = settings.outputs[0]
+        assert spec.digest is not None and spec.digest.kind == "talent"
+        assert await post_digest(radar, spec.key, spec.digest)
+        [posted] = discord_api.webhook_messages(hook.id)
+        assert any("Daily talent flow, last 24h" in s for s in strings(posted["embeds"]))
+        [attachment] = posted["attachments"]
+        assert attachment["filename"] == "talent-flow.png" and attachment["size"] > 10_000
+        [call] = [c for c in discord_api.calls if c.path.startswith("/webhooks/")]
+        [sent] = call.json["_files"]
+        assert_png(sent["data"])
+    finally:
+        await radar.aclose()
+        radar.store.close()
+
+
+def test_a_digest_kind_is_stories_or_talent(tmp_path: Path) -> None:
+    assert DigestSchedule().kind == "stories"
+    with pytest.raises(ConfigError) as err:
+        make_settings(
+            tmp_path, [], outputs=[{"type": "slack", "channel": "C1", "digest": {"kind": "gossip"}}]
+        )
+    assert "outputs[0].digest.kind" in str(err.value)
