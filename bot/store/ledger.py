@@ -174,13 +174,17 @@ def record_stories(conn: Connection, story_ids: Iterable[int], now: datetime) ->
     ids = sorted(set(story_ids))
     if not ids:
         return 0
-    query = select(
-        stories.c.id,
-        stories.c.move,
-        stories.c.topics,
-        stories.c.published_at,
-        stories.c.first_seen_at,
-    ).where(stories.c.id.in_(ids), stories.c.move.is_not(None))
+    query = (
+        select(
+            stories.c.id,
+            stories.c.move,
+            stories.c.topics,
+            stories.c.published_at,
+            stories.c.first_seen_at,
+        )
+        .where(stories.c.id.in_(ids), stories.c.move.is_not(None))
+        .order_by(stories.c.id)
+    )
     # A story without a move keeps JSON null, which is not SQL NULL: filtered here as well.
     rows = [r for r in conn.execute(query) if r.move and "talent_war" in (r.topics or [])]
     entities = _Entities(conn, now)
@@ -221,6 +225,14 @@ def record_stories(conn: Connection, story_ids: Iterable[int], now: datetime) ->
             _insert_ignore(conn, move_sources, [{"move_id": move_id, **s} for s in sources])
             _rescore(conn, move_id)
     return recorded
+
+
+def backfill(engine: Engine, now: datetime) -> int:
+    """Record the moves of stories stored before the ledger existed (an upgrade past 0002)."""
+    with engine.begin() as conn:
+        query = select(stories.c.id).where(stories.c.move.is_not(None)).order_by(stories.c.id)
+        ids = list(conn.execute(query).scalars())
+        return sum(record_stories(conn, ids[i : i + 400], now) for i in range(0, len(ids), 400))
 
 
 def _story_items(conn: Connection, story_id: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions (a test keeps this in step with Alembic's own view).
 HEAD = "0003"
+LEDGERLESS = ("0001", "0002")  # revisions before the moves ledger (0003)
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -32,7 +33,8 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> None:
     # Alembic is imported only when there is something to migrate: loading it and its scripts
     # costs a few hundred milliseconds on every `radar` command otherwise.
-    if current_revision(engine) == HEAD:
+    before = current_revision(engine)
+    if before == HEAD:
         return
     from alembic import command
 
@@ -40,3 +42,9 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+    if before in LEDGERLESS:  # stories stored before the moves ledger: their moves fill it now
+        from datetime import UTC, datetime
+
+        from bot.store.ledger import backfill
+
+        backfill(engine, datetime.now(UTC))

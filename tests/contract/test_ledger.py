@@ -238,3 +238,51 @@ def test_a_fix_that_cannot_apply_says_why(store: Store) -> None:
         store.ledger.fix(move.id, Fix(person="Wei"), "U1", NOW)
     kept = store.ledger.fix(move.id, Fix(kind="acquihire"), "U1", NOW)
     assert kept.kind == "acquihire" and kept.person == move.person
+
+
+def test_an_upgrade_fills_the_ledger_from_stories_stored_before_it(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from bot.store import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = migrate.alembic_config(engine)
+    move = '{"people": ["Jason Wei"], "from": "OpenAI", "to": "Meta", "role": null, "kind": "hire"}'
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        conn.execute(
+            text(
+                "INSERT INTO feeds (id, url, fetch_url, name, origin, error_count, created_at)"
+                " VALUES (1, 'https://w.example/f', 'https://w.example/f', 'Wire', 'config', 0,"
+                " '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stories (id, origin_key, title, summary, flagged, topics, scores,"
+                " reasons, move, published_at, first_seen_at, last_seen_at, item_count, alertable)"
+                " VALUES (1, '1|a', 'Meta hires Jason Wei', '', 1, '[\"talent_war\"]', '{}', '{}',"
+                f" '{move}', '2026-10-30 08:00:00', '2026-11-01 00:00:00', '2026-11-01 00:00:00',"
+                " 1, 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO items (feed_id, item_key, url, title, text, published_at,"
+                " first_seen_at, language, content_hash, story_id) VALUES (1, 'a',"
+                " 'https://w.example/a', 'Meta hires Jason Wei', '', '2026-10-30 08:00:00',"
+                " '2026-11-01 00:00:00', 'en', 'x', 1)"
+            )
+        )
+    engine.dispose()
+    store = Store.open(url)
+    try:
+        [move_row] = store.ledger.moves(datetime(2026, 1, 1, tzinfo=UTC))
+        assert move_row.line() == "Jason Wei: OpenAI → Meta"
+        assert move_row.published_at == datetime(2026, 10, 30, 8, 0, tzinfo=UTC)
+        assert move_row.outlets() == ["Wire"]
+    finally:
+        store.close()
