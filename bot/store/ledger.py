@@ -115,7 +115,7 @@ class _Entities:
             }
         return self._people
 
-    def person_id(self, name: str, create: bool = True) -> int | None:
+    def person_id(self, name: str) -> int | None:
         known = resolve_person(name, self.people().values())
         key = person_key(name)
         if known is not None:
@@ -123,7 +123,7 @@ class _Entities:
                 self._alias(person_aliases, "person_id", known.id, key, "seen")
                 self.people()[known.id] = Person(known.id, known.name, known.keys | {key})
             return known.id
-        if not create or " " not in key:
+        if " " not in key:
             return None  # a surname alone is nobody until a full name introduces them
         pid = _new_id(
             self.conn.execute(
