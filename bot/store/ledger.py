@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, distinct, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
@@ -182,14 +182,24 @@ def record_stories(conn: Connection, story_ids: Iterable[int], now: datetime) ->
             stories.c.published_at,
             stories.c.first_seen_at,
         )
-        .where(stories.c.id.in_(ids), stories.c.move.is_not(None))
+        # `people` holds a story's movers (empty or NULL without any): a cheap first filter.
+        .where(stories.c.id.in_(ids), stories.c.people.is_not(None), stories.c.people != "")
         .order_by(stories.c.id)
     )
     # A story without a move keeps JSON null, which is not SQL NULL: filtered here as well.
     rows = [r for r in conn.execute(query) if r.move and "talent_war" in (r.topics or [])]
+    if not rows:
+        return 0
+    # A story whose moves are in the ledger already only brings more sources: that path must stay
+    # cheap, since every outlet that covers a story in a cycle passes here.
+    known = _recorded_moves(conn, [r.id for r in rows])
+    if known:
+        _add_sources(conn, known)
     entities = _Entities(conn, now)
     recorded = 0
     for row in rows:
+        if row.id in known:
+            continue
         move = Move.from_dict(row.move)
         names = ledger_people(move)
         if not names:
@@ -197,7 +207,7 @@ def record_stories(conn: Connection, story_ids: Iterable[int], now: datetime) ->
         published = row.published_at or row.first_seen_at
         origin = entities.org(move.from_org)
         dest = entities.org(move.to_org)
-        sources = _story_items(conn, row.id)
+        sources = _story_items(conn, [row.id]).get(row.id, [])
         for name in names:
             pid = entities.person_id(name)
             if pid is None:
@@ -235,10 +245,42 @@ def backfill(engine: Engine, now: datetime) -> int:
         return sum(record_stories(conn, ids[i : i + 400], now) for i in range(0, len(ids), 400))
 
 
-def _story_items(conn: Connection, story_id: int) -> list[dict[str, Any]]:
+def _recorded_moves(conn: Connection, story_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Story id → the ledger moves that some item of the story reported already."""
+    query = (
+        select(items.c.story_id, move_sources.c.move_id)
+        .join(items, items.c.id == move_sources.c.item_id)
+        .where(items.c.story_id.in_(story_ids))
+        .distinct()
+    )
+    found: dict[int, set[int]] = {}
+    for story_id, move_id in conn.execute(query):
+        found.setdefault(int(story_id), set()).add(int(move_id))
+    return found
+
+
+def _add_sources(conn: Connection, known: dict[int, set[int]]) -> None:
+    by_story = _story_items(conn, list(known), only_new=True)
+    rows = [
+        {"move_id": move_id, **source}
+        for story_id, move_ids in known.items()
+        for move_id in sorted(move_ids)
+        for source in by_story.get(story_id, [])
+    ]
+    _insert_ignore(conn, move_sources, rows)
+    if rows:
+        _rescore(conn, *sorted({row["move_id"] for row in rows}))
+
+
+def _story_items(
+    conn: Connection, story_ids: Sequence[int], only_new: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """The items of these stories as move sources; only_new: those no move has as a source yet
+    (a story's moves take all its items, so an item some move has is in all of them)."""
     query = (
         select(
             items.c.id,
+            items.c.story_id,
             items.c.url,
             items.c.link,
             items.c.language,
@@ -247,18 +289,22 @@ def _story_items(conn: Connection, story_id: int) -> list[dict[str, Any]]:
             feeds.c.url.label("feed_url"),
         )
         .join(feeds, feeds.c.id == items.c.feed_id)
-        .where(items.c.story_id == story_id)
+        .where(items.c.story_id.in_(story_ids))
     )
-    return [
-        {
-            "item_id": r.id,
-            "outlet": (r.name or r.feed_url)[:200],
-            "url": r.url or r.link,
-            "language": r.language,
-            "published_at": r.published_at,
-        }
-        for r in conn.execute(query)
-    ]
+    if only_new:
+        query = query.where(items.c.id.not_in(select(move_sources.c.item_id)))
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute(query):
+        found.setdefault(int(r.story_id), []).append(
+            {
+                "item_id": r.id,
+                "outlet": (r.name or r.feed_url)[:200],
+                "url": r.url or r.link,
+                "language": r.language,
+                "published_at": r.published_at,
+            }
+        )
+    return found
 
 
 def _matching_move(
@@ -314,13 +360,33 @@ def _fill_ends(
         conn.execute(update(moves).where(moves.c.id == move_id).values(**values))
 
 
-def _rescore(conn: Connection, move_id: int) -> None:
-    row = conn.execute(select(moves).where(moves.c.id == move_id)).one()
-    outlets = len(
-        set(conn.execute(select(move_sources.c.outlet).where(move_sources.c.move_id == move_id)))
+def _rescore(conn: Connection, *move_ids: int) -> None:
+    """Recompute the confidence of these moves from their ends and their outlets."""
+    if not move_ids:
+        return
+    counted = conn.execute(
+        select(move_sources.c.move_id, func.count(distinct(move_sources.c.outlet)))
+        .where(move_sources.c.move_id.in_(move_ids))
+        .group_by(move_sources.c.move_id)
     )
-    score = confidence(row.from_org_id is not None, row.to_org_id is not None, outlets)
-    conn.execute(update(moves).where(moves.c.id == move_id).values(confidence=score))
+    outlets: dict[int, int] = {int(mid): int(n) for mid, n in counted}
+    ends = conn.execute(
+        select(moves.c.id, moves.c.from_org_id, moves.c.to_org_id).where(moves.c.id.in_(move_ids))
+    )
+    scores = [
+        {
+            "mid": mid,
+            "score": confidence(src is not None, dst is not None, int(outlets.get(mid, 0))),
+        }
+        for mid, src, dst in ends
+    ]
+    if scores:
+        stmt = (
+            update(moves)
+            .where(moves.c.id == bindparam("mid"))
+            .values(confidence=bindparam("score"))
+        )
+        conn.execute(stmt, scores)
 
 
 class Ledger:

@@ -262,4 +262,5 @@ move_sources = Table(
     Column("language", String(8)),
     Column("published_at", UTCDateTime()),
     UniqueConstraint("move_id", "item_id", name="uq_move_sources_item"),
+    Index("ix_move_sources_item", "item_id"),
 )

@@ -263,10 +263,10 @@ def test_an_upgrade_fills_the_ledger_from_stories_stored_before_it(tmp_path: Pat
         conn.execute(
             text(
                 "INSERT INTO stories (id, origin_key, title, summary, flagged, topics, scores,"
-                " reasons, move, published_at, first_seen_at, last_seen_at, item_count, alertable)"
-                " VALUES (1, '1|a', 'Meta hires Jason Wei', '', 1, '[\"talent_war\"]', '{}', '{}',"
-                f" '{move}', '2026-10-30 08:00:00', '2026-11-01 00:00:00', '2026-11-01 00:00:00',"
-                " 1, 1)"
+                " reasons, move, people, published_at, first_seen_at, last_seen_at, item_count,"
+                " alertable) VALUES (1, '1|a', 'Meta hires Jason Wei', '', 1, '[\"talent_war\"]',"
+                f" '{{}}', '{{}}', '{move}', 'jason wei', '2026-10-30 08:00:00',"
+                " '2026-11-01 00:00:00', '2026-11-01 00:00:00', 1, 1)"
             )
         )
         conn.execute(

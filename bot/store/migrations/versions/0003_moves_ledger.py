@@ -90,6 +90,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("move_id", "item_id", name="uq_move_sources_item"),
     )
+    with op.batch_alter_table("move_sources") as batch:
+        batch.create_index("ix_move_sources_item", ["item_id"], unique=False)
 
 
 def downgrade() -> None:
