@@ -187,6 +187,22 @@ async def test_slack_moves_posts_the_chart_as_an_uploaded_png(
     assert steps == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
 
 
+async def test_a_refused_upload_still_answers_and_says_why_in_the_log(
+    slack_radar: Radar, slack: SlackAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    await slack_radar.poll()
+    platform = slack_radar.chat.slack  # type: ignore[union-attr]
+    await platform.start(Handlers(slack_radar, slack_radar.stages.understander))
+    slack.fail_next("files.getUploadURLExternal", error="missing_scope")
+    body = command_body(slack, "moves 30d")
+    await post(platform.port, body, signed(body))
+    await until(lambda: bool(slack.responses.get("r1")), within=20)
+    await until(lambda: "could not upload" in caplog.text, within=10)
+    assert any("Jason Wei: OpenAI → Meta" in s for s in strings(slack.responses["r1"][0]))
+    assert slack.uploads == []
+    assert "missing_scope" in caplog.text
+
+
 # -- Discord: the chart as an attachment --------------------------------------------------------------
 
 
