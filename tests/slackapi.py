@@ -353,6 +353,7 @@ class SlackAPI(ThreadedServer):
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "app_id": self.app_id,  # Slack includes it for bot tokens
             "is_enterprise_install": False,
         }
 
