@@ -11,7 +11,7 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from bot.chat.actions import Action
+from bot.chat.actions import Action, stale_button_reply
 from bot.chat.commands import Command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Coverage, Reply
@@ -221,9 +221,14 @@ class DiscordPlatform:
         reply = await self.handlers.execute(caller, command)
         await interaction.response.send_message(**message_kwargs(reply), ephemeral=reply.ephemeral)
 
-    async def _on_action(self, interaction: discord.Interaction[Any], action: Action) -> None:
+    async def _on_action(
+        self, interaction: discord.Interaction[Any], action: Action | None
+    ) -> None:
         assert self.handlers is not None
-        reply = await self.handlers.act(self.caller(interaction), action)
+        if action is None:
+            reply = stale_button_reply()
+        else:
+            reply = await self.handlers.act(self.caller(interaction), action)
         await interaction.response.send_message(**message_kwargs(reply), ephemeral=True)
 
 
