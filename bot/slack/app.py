@@ -41,7 +41,7 @@ ACTION_IDS = re.compile(r"^radar:(up|down|mute):\d+$")
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 # The Socket Mode client logs every failed connection with a traceback; this logger turns them
 # into one line per distinct problem (see OneLine).
-SOCKET_LOG = "radar.slack.socket"
+SOCKET_LOG = "radar.slack.bolt.socket"  # quiet below WARNING, like Bolt (see bot/logs.py)
 
 
 class OneLine(logging.Filter):
@@ -158,7 +158,8 @@ class SlackPlatform:
                 socket_log.addFilter(OneLine())
             self._socket = AsyncSocketModeHandler(app, app_token, logger=socket_log)
             self._socket.client.wss_uri = opened["url"]
-            await self._socket.connect_async()
+            log.info("Slack: Socket Mode connecting")
+            await self._socket.connect_async()  # retries every 10 s until the socket opens
             log.info("Slack: Socket Mode connected")
             return
         web_app = web.Application()
@@ -169,6 +170,8 @@ class SlackPlatform:
         try:
             await site.start()
         except OSError as exc:  # a port in use, an address this machine does not have
+            await self._runner.cleanup()
+            self._runner = None
             raise ConfigError(
                 f"Slack: cannot listen on {self.settings.host}:{self.settings.port} "
                 f"({exc.strerror or exc}); change [slack] host or port"

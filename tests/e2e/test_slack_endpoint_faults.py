@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,10 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.app import build
+from bot.chat.handlers import Handlers
+from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
+from bot.slack.app import SlackUnavailable
 from tests.conftest import make_settings
 from tests.e2e.test_slack import command_body, post, signed, slack_env, started
 from tests.feedserver import FeedServer
@@ -148,3 +152,23 @@ async def test_a_button_from_another_workspace_does_nothing(radar: Radar, slack:
     status, _ = await post(platform.port, body, signed(body))
     assert status == 403
     assert slack.ephemerals == []
+
+
+async def test_a_bad_token_or_a_taken_port_is_a_config_error_and_a_5xx_is_not(
+    radar: Radar, slack: SlackAPI
+) -> None:
+    """What the service gives up on (ConfigError) versus what it tries again later."""
+    platform = radar.chat.slack
+    handlers = Handlers(radar, radar.stages.understander)
+    slack.fail_next("auth.test", status=503, raw="<h1>Bad gateway</h1>")
+    with pytest.raises(SlackUnavailable, match="not JSON"):
+        await platform.start(handlers)
+    slack.fail_next("auth.test", error="invalid_auth")
+    with pytest.raises(ConfigError, match=r"auth.test failed \(invalid_auth\)"):
+        await platform.start(handlers)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        platform.settings = platform.settings.model_copy(update={"port": taken.getsockname()[1]})
+        with pytest.raises(ConfigError, match=r"cannot listen on 127.0.0.1:\d+"):
+            await platform.start(handlers)
