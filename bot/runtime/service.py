@@ -60,15 +60,16 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         for task in chat:
             task.cancel()
         await asyncio.gather(*chat, return_exceptions=True)
-        await _within(scheduler.shutdown(), "the poll cycle in flight")
-        await _within(radar.aclose(), "the outputs to close")
+        deadline = loop.time() + SHUTDOWN_GRACE  # one grace for the whole shutdown
+        await _within(scheduler.shutdown(), deadline, "the poll cycle in flight")
+        await _within(radar.aclose(), deadline, "the outputs to close")
         radar.store.close()
         log.info("Radar stopped")
 
 
-async def _within(step: Awaitable[None], what: str) -> None:
+async def _within(step: Awaitable[None], deadline: float, what: str) -> None:
     try:
-        await asyncio.wait_for(step, SHUTDOWN_GRACE)
+        await asyncio.wait_for(step, max(0.1, deadline - asyncio.get_running_loop().time()))
     except TimeoutError:
         log.warning("stopping without waiting longer for %s", what)
 

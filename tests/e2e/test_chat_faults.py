@@ -288,3 +288,27 @@ def test_an_unreachable_socket_neither_blocks_polling_nor_a_signal(
     assert code == 0, output
     assert took < 12, output
     assert "Traceback" not in output, output
+
+
+# -- a chat call that hangs while the service is asked to stop -------------------------------------
+
+
+def test_a_signal_stops_the_service_while_a_chat_call_hangs(
+    tmp_path: Path, feed_server: FeedServer, slack: SlackAPI
+) -> None:
+    write_config(tmp_path, two_stories(feed_server), SLACK_OUTPUT)
+    # Longer than the test lets the service take to stop; the stand-in's own teardown waits it out.
+    slack.delays["chat.postMessage"] = 12.0
+    env = environment(SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
+    service = Service(tmp_path, env)
+    try:
+        wait_for(lambda: bool(slack.calls_to("chat.postMessage")), "a hanging Slack call")
+        code, took = service.stop()
+    finally:
+        service.kill()
+    output = service.output()
+    assert code == 0, output
+    assert took < 10, output
+    assert "Traceback" not in output, output
+    # The stand-in answers the abandoned call before it can shut down.
+    wait_for(lambda: all(c.response for c in slack.calls_to("chat.postMessage")), "the answer")
