@@ -65,6 +65,8 @@ class Fault:
     retry_after: int
     error: str
     times: int
+    raw: str | None = None  # a body that is not Slack's JSON (a proxy's error page, cut-off JSON)
+    content_type: str = "text/plain"
 
 
 @dataclass
@@ -169,16 +171,19 @@ class SlackAPI(ThreadedServer):
         retry_after: int = 1,
         error: str | None = None,
         times: int = 1,
+        raw: str | None = None,
+        content_type: str = "text/plain",
     ) -> None:
         """Make the next `times` calls of `method` fail.
 
         With no error (or status=429) the answer is HTTP 429 with Retry-After and
         `{"ok": false, "error": "ratelimited"}`; with an error it is HTTP 200 (unless a status is
-        given) and `{"ok": false, "error": error}`.
+        given) and `{"ok": false, "error": error}`. With `raw`, the body is that text, sent as
+        `content_type`, instead of Slack's JSON.
         """
         if status is None:
             status = 200 if error else 429
-        fault = Fault(status, retry_after, error or "ratelimited", times)
+        fault = Fault(status, retry_after, error or "ratelimited", times, raw, content_type)
         with self._lock:
             self._faults.setdefault(method, []).append(fault)
 
@@ -264,6 +269,11 @@ class SlackAPI(ThreadedServer):
             await asyncio.sleep(pause)
         fault = self._take_fault(method)
         headers: dict[str, str] = {}
+        if fault is not None and fault.raw is not None:
+            call.status = fault.status
+            return web.Response(
+                text=fault.raw, status=fault.status, content_type=fault.content_type
+            )
         if fault is not None:
             status, body = fault.status, {"ok": False, "error": fault.error}
             if fault.status == 429:
@@ -376,6 +386,7 @@ class SlackAPI(ThreadedServer):
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "app_id": self.app_id,  # Slack includes it for bot tokens
             "is_enterprise_install": False,
         }
 

@@ -12,17 +12,18 @@ from typing import Any, Literal
 import discord
 from discord import app_commands
 
-from bot.chat.actions import Action
+from bot.chat.actions import Action, stale_button_reply
 from bot.chat.commands import Command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Coverage, Reply
 from bot.core.models import Alert, Destination
 from bot.discord.api import configure_api_base
 from bot.discord.bot_output import DiscordBotOutput
-from bot.discord.errors import delivery_error
+from bot.discord.errors import TokenRefused, delivery_error
 from bot.discord.render import reply_payload
 from bot.discord.views import install_actions
 from bot.errors import ConfigError
+from bot.outputs.base import needs_admin
 from bot.settings import ChatEnvironment, DiscordSettings, Secrets
 
 log = logging.getLogger("radar.discord")
@@ -30,6 +31,7 @@ RunCommand = Callable[[discord.Interaction[Any], Command], Awaitable[None]]
 # discord.py's minimum: a longer 429 becomes a DeliveryError with retry_after (the outbox waits)
 # instead of holding the delivery loop.
 MAX_RATELIMIT_WAIT = 30.0
+REFUSED = "Discord refused DISCORD_TOKEN (401): check the bot token"
 
 
 def build_tree(tree: app_commands.CommandTree[Any], run: RunCommand) -> app_commands.Group:
@@ -162,6 +164,7 @@ class DiscordPlatform:
         self.handlers: Handlers | None = None
         self._login_lock = asyncio.Lock()
         self._logged_in = False
+        self._refused = False
         self._gateway: asyncio.Task[None] | None = None
 
     def output(self, destination: Destination, channel: str) -> ChannelOutput:
@@ -172,11 +175,25 @@ class DiscordPlatform:
         async with self._login_lock:
             if self._logged_in:
                 return
+            if self._refused:  # the token comes from the environment: it stays refused
+                raise TokenRefused(REFUSED)
             try:
                 await self.client.login(self.token)
             except discord.LoginFailure:
-                raise ConfigError("Discord: DISCORD_TOKEN was refused (401)") from None
+                self._refused = True
+                await self._drop_session()
+                log.error("%s; Discord alerts wait in the outbox, /radar is off there", REFUSED)
+                raise TokenRefused(REFUSED) from None
+            except BaseException:  # a 5xx or a network fault: the next attempt starts afresh
+                await self._drop_session()
+                raise
             self._logged_in = True
+
+    async def _drop_session(self) -> None:
+        # Each login opens an HTTP session (and its connector); close the failed one, so retries
+        # do not leak sessions, and let the next login build both anew.
+        await self.client.http.close()
+        self.client.http.connector = discord.utils.MISSING
 
     def build(self, handlers: Handlers) -> None:
         self.handlers = handlers
@@ -184,8 +201,11 @@ class DiscordPlatform:
         install_actions(self.client, self._on_action)
 
     async def start(self, handlers: Handlers) -> None:
-        """Log in, sync /radar (to DISCORD_GUILD_ID at once, else globally), open the gateway."""
-        self.build(handlers)
+        """Log in, sync /radar (to DISCORD_GUILD_ID at once, else globally), open the gateway.
+
+        Safe to call again after a failure (the service retries a Discord it could not reach)."""
+        if self.handlers is None:
+            self.build(handlers)
         await self.login()
         await self.sync()
         self._gateway = asyncio.create_task(self._connect(), name="discord-gateway")
@@ -243,9 +263,14 @@ class DiscordPlatform:
         reply = await self.handlers.execute(caller, command)
         await interaction.response.send_message(**message_kwargs(reply), ephemeral=reply.ephemeral)
 
-    async def _on_action(self, interaction: discord.Interaction[Any], action: Action) -> None:
+    async def _on_action(
+        self, interaction: discord.Interaction[Any], action: Action | None
+    ) -> None:
         assert self.handlers is not None
-        reply = await self.handlers.act(self.caller(interaction), action)
+        if action is None:
+            reply = stale_button_reply()
+        else:
+            reply = await self.handlers.act(self.caller(interaction), action)
         await interaction.response.send_message(**message_kwargs(reply), ephemeral=True)
 
 
@@ -262,17 +287,28 @@ class ChannelOutput:
         return self.inner.destination
 
     async def send(self, alert: Alert) -> str | None:
-        await self.platform.login()
+        await self._login()
         return await self.inner.send(alert)
 
     async def send_followup(
         self, alert: Alert, parent_ref: str, coverage: Coverage | None
     ) -> str | None:
-        await self.platform.login()
+        await self._login()
         return await self.inner.send_followup(alert, parent_ref, coverage)
 
+    async def _login(self) -> None:
+        """A refused DISCORD_TOKEN is an admin's fix: one log line, alerts wait in the outbox."""
+        try:
+            await self.platform.login()
+        except TokenRefused as exc:
+            error = needs_admin(str(exc))
+            error.already_logged = True  # the platform said it once for every channel
+            raise error from None
+        except Exception as exc:  # Discord unreachable or answering 5xx: retried later
+            raise delivery_error(exc, f"Discord channel {self.chat_channel}") from None
+
     async def post_reply(self, reply: Reply) -> str | None:
-        await self.platform.login()
+        await self._login()
         channel = self.platform.client.get_partial_messageable(int(self.chat_channel))
         try:
             message = await channel.send(**message_kwargs(reply))

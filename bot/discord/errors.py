@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 import discord
 
+from bot.errors import ConfigError
 from bot.outputs.base import DeliveryError, needs_admin
 
 # Discord error codes that no retry can fix: the channel, webhook or message is gone or shut.
@@ -22,6 +23,13 @@ _PERMISSIONS_HINT = (
     "give the bot View Channel, Send Messages, Embed Links, "
     "Create Public Threads and Send Messages in Threads there"
 )
+
+
+class TokenRefused(ConfigError):
+    """Discord refused DISCORD_TOKEN. It comes from the environment, so it stays refused until a
+    restart; the platform logs it once, whoever meets it next (start-up, delivery) stays quiet."""
+
+    already_logged = True
 
 
 class RateLimitTooLong(Exception):

@@ -20,7 +20,8 @@ from bot.discord.render import BUTTON_STYLES
 
 log = logging.getLogger(__name__)
 
-OnAction = Callable[[discord.Interaction[Any], Action], Awaitable[None]]
+# None: a button id that names no story (forged, mangled, or past SQLite's integers).
+OnAction = Callable[[discord.Interaction[Any], Action | None], Awaitable[None]]
 
 TEMPLATE = re.compile(r"radar:(?:up|down|mute):[0-9]+")
 
@@ -30,12 +31,13 @@ _handlers: weakref.WeakKeyDictionary[discord.Client, OnAction] = weakref.WeakKey
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
-    def __init__(self, action: Action) -> None:
+    def __init__(self, action: Action | None, custom_id: str = "") -> None:
+        verb = action.verb if action is not None else "up"
         super().__init__(
             discord.ui.Button(
-                style=discord.ButtonStyle(BUTTON_STYLES[action.verb]),
-                label=LABELS[action.verb],
-                custom_id=action.custom_id,
+                style=discord.ButtonStyle(BUTTON_STYLES[verb]),
+                label=LABELS[verb],
+                custom_id=action.custom_id if action is not None else custom_id,
             )
         )
         self.action = action
@@ -48,10 +50,8 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
         match: re.Match[str],
         /,
     ) -> ActionButton:
-        action = parse_action(match.group(0))
-        if action is None:  # the template and parse_action disagree: a bug, logged by discord.py
-            raise ValueError(f"not a Radar action: {match.group(0)!r}")
-        return cls(action)
+        # A click must always be answered: an id that names no story gets a polite reply.
+        return cls(parse_action(match.group(0)), match.group(0))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         handler = _handlers.get(interaction.client)

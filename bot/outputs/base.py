@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Protocol
 
 from bot.chat.replies import Coverage
@@ -29,6 +30,8 @@ class DeliveryError(RadarError):
         # delivery loop then records it without repeating the line for every queued alert.
         self.already_logged = already_logged
 
+
+_log = logging.getLogger("radar.outputs")
 
 # Seconds before retrying a destination whose problem an admin must fix (invite the bot, grant a
 # permission, fix a token): its alerts wait in the outbox instead of being dropped.
@@ -62,6 +65,22 @@ class ProblemLog:
         if self._current is not None:
             self.logger.info("%s works again", self.where)
             self._current = None
+
+
+async def isolated(send: Awaitable[str | None]) -> str | None:
+    """Await one output's send so that whatever it raises becomes a DeliveryError: a surprise in
+    one output (a library bug, a body it cannot parse) is then a failed attempt, counted and
+    retried like a timeout, and never stops delivery to the other outputs."""
+    try:
+        return await send
+    except DeliveryError:
+        raise
+    except Exception as exc:  # cancellation (a BaseException) still stops the service
+        # The traceback is for whoever debugs the output (-vv); users get the loop's one line.
+        _log.debug("an output raised %s", type(exc).__name__, exc_info=True)
+        said = " ".join(str(exc).split())[:200]
+        kind = type(exc).__name__
+        raise DeliveryError(f"{kind}: {said}" if said else kind) from None
 
 
 class Output(Protocol):

@@ -15,7 +15,7 @@ from bot.core.models import Alert, CycleReport, Destination
 from bot.core.schedule import next_after_failure, next_after_success
 from bot.core.stories import StoryIndex
 from bot.errors import FeedError
-from bot.outputs.base import DeliveryError, Output
+from bot.outputs.base import DeliveryError, Output, isolated
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
@@ -349,9 +349,10 @@ class Radar:
                         continue
                     try:
                         if row.kind == "alert":
-                            ref = await output.send(alert)
+                            ref = await isolated(output.send(alert))
                         else:
-                            ref = await output.send_followup(alert, row.parent_ref or "", coverage)
+                            parent = row.parent_ref or ""
+                            ref = await isolated(output.send_followup(alert, parent, coverage))
                     except DeliveryError as exc:
                         self._delivery_failed(
                             row.id,
@@ -361,16 +362,6 @@ class Radar:
                             exc.permanent,
                             exc.retry_after,
                             exc.already_logged,
-                        )
-                        continue
-                    except OSError as exc:
-                        self._delivery_failed(
-                            row.id,
-                            row.attempts,
-                            row.destination,
-                            f"{type(exc).__name__}: {exc}",
-                            False,
-                            None,
                         )
                         continue
                     self.store.mark_sent(row.id, ref, self.clock())

@@ -143,7 +143,8 @@ class FeedScheduler:
 
     async def shutdown(self) -> None:
         self._closing = True
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:  # not yet, when a signal came during the first cycle
+            self.scheduler.shutdown(wait=False)
         if self._worker is not None:
             self._wake.set()
             self._worker.cancel()

@@ -9,31 +9,61 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.actions import parse_action
+from bot.chat.actions import parse_action, stale_button_reply
 from bot.chat.commands import Command, parse_command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Image, Reply
 from bot.core.models import Destination
-from bot.errors import ConfigError
+from bot.errors import ConfigError, RadarError
 from bot.settings import ChatEnvironment, Secrets, SlackSettings
-from bot.slack.output import ChannelPacer, SlackChannelOutput
+from bot.slack.output import NEEDS_ADMIN, ChannelPacer, SlackChannelOutput, error_code
 from bot.slack.render import home_view, reply_message
 
 log = logging.getLogger("radar.slack")
 EVENTS_PATH = "/slack/events"
 ACTION_IDS = re.compile(r"^radar:(up|down|mute):\d+$")
+# Slack's request timestamp is Unix seconds; anything else is refused before Bolt reads it.
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# The Socket Mode client logs every failed connection with a traceback; this logger turns them
+# into one line per distinct problem (see OneLine).
+SOCKET_LOG = "radar.slack.bolt.socket"  # quiet below WARNING, like Bolt (see bot/logs.py)
+
+
+class OneLine(logging.Filter):
+    """Drops tracebacks from a library's records and repeats of the last message: a connection
+    retried every 10 s is then one warning, not a traceback every 10 s."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        message = record.getMessage()
+        if message == self._last:
+            return False
+        self._last = message
+        return True
+
+
+class SlackUnavailable(RadarError):
+    """Slack could not be reached or answered with a server error: worth trying again later."""
 
 
 def web_client(secrets: Secrets, env: ChatEnvironment) -> AsyncWebClient:
@@ -74,6 +104,9 @@ class SlackPlatform:
         self._socket: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port: int | None = None
+        # The installation's workspace and app (auth.test): requests naming others are refused.
+        self.team_id: str | None = None
+        self.app_id: str | None = None
 
     def output(self, destination: Destination, channel: str) -> SlackChannelOutput:
         return SlackChannelOutput(destination, channel, self.client, self.pacer)
@@ -94,6 +127,8 @@ class SlackPlatform:
             request_verification_enabled=self.secrets.slack_app_token is None,
             logger=logging.getLogger("radar.slack.bolt"),
         )
+        app.error(self._on_error)
+        app.use(self._same_installation)
         app.command("/radar")(self._on_command)
         app.action(ACTION_IDS)(self._on_action)
         app.event("app_home_opened")(self._on_home)
@@ -103,12 +138,9 @@ class SlackPlatform:
     async def start(self, handlers: Handlers) -> None:
         """Check the token, then listen: Socket Mode with SLACK_APP_TOKEN, else HTTP mode."""
         app = self.build_app(handlers)
-        try:
-            auth = await self.client.auth_test()
-        except SlackApiError as exc:
-            raise ConfigError(
-                f"Slack: auth.test failed ({exc.response.get('error')}); check SLACK_BOT_TOKEN"
-            ) from None
+        auth = await self._check("auth.test", self.client.auth_test(), "check SLACK_BOT_TOKEN")
+        self.team_id = str(auth.get("team_id") or "") or None
+        self.app_id = str(auth.get("app_id") or "") or None
         log.info("Slack: connected as %s in %s", auth.get("user"), auth.get("team"))
         if self.secrets.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -116,16 +148,18 @@ class SlackPlatform:
             app_token = self.secrets.slack_app_token.get_secret_value()
             # slack_sdk's socket client retries a refused token forever; ask once here, so a bad
             # SLACK_APP_TOKEN is one clear error, and hand the client the URL it would ask for.
-            try:
-                opened = await self.client.apps_connections_open(app_token=app_token)
-            except SlackApiError as exc:
-                raise ConfigError(
-                    f"Slack: apps.connections.open failed ({exc.response.get('error')}); check "
-                    "SLACK_APP_TOKEN (an xapp- token with the connections:write scope)"
-                ) from None
-            self._socket = AsyncSocketModeHandler(app, app_token)
+            opened = await self._check(
+                "apps.connections.open",
+                self.client.apps_connections_open(app_token=app_token),
+                "check SLACK_APP_TOKEN (an xapp- token with the connections:write scope)",
+            )
+            socket_log = logging.getLogger(SOCKET_LOG)
+            if not socket_log.filters:
+                socket_log.addFilter(OneLine())
+            self._socket = AsyncSocketModeHandler(app, app_token, logger=socket_log)
             self._socket.client.wss_uri = opened["url"]
-            await self._socket.connect_async()
+            log.info("Slack: Socket Mode connecting")
+            await self._socket.connect_async()  # retries every 10 s until the socket opens
             log.info("Slack: Socket Mode connected")
             return
         web_app = web.Application()
@@ -133,7 +167,15 @@ class SlackPlatform:
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # a port in use, an address this machine does not have
+            await self._runner.cleanup()
+            self._runner = None
+            raise ConfigError(
+                f"Slack: cannot listen on {self.settings.host}:{self.settings.port} "
+                f"({exc.strerror or exc}); change [slack] host or port"
+            ) from None
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
@@ -141,10 +183,82 @@ class SlackPlatform:
             "Slack: HTTP mode, listening on %s:%s%s", self.settings.host, self.port, EVENTS_PATH
         )
 
+    async def _check(self, method: str, call: Awaitable[Any], fix: str) -> Any:
+        """A start-up call: a refused token is a ConfigError (no retry helps), anything else
+        (a 5xx, an unreachable host) is SlackUnavailable, which the service retries."""
+        try:
+            return await call
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code in NEEDS_ADMIN or code in ("invalid_auth", "not_allowed_token_type"):
+                raise ConfigError(f"Slack: {method} failed ({code}); {fix}") from None
+            raise SlackUnavailable(f"Slack: {method} failed ({code or 'not JSON'})") from None
+        except AttributeError:  # slack_sdk on a text/plain answer: a proxy's error page
+            raise SlackUnavailable(
+                f"Slack: {method} answered with a body that is not JSON"
+            ) from None
+        except (TimeoutError, OSError) as exc:
+            raise SlackUnavailable(f"Slack: {method} failed ({type(exc).__name__})") from None
+
     async def _http(self, request: web.Request) -> web.Response:
+        """POST /slack/events: the signature is checked on the raw body before anything reads
+        it, so unsigned junk is a 401 and signed junk a 400, never a 500."""
         assert self.app is not None
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        raw = await request.read()
+        if not self._signed(raw, request.headers):
+            return web.Response(status=401, text="invalid request")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError) as exc:  # JSON that is not Slack's shape
+            log.warning("Slack: refused a malformed request (%s)", type(exc).__name__)
+            return web.Response(status=400, text="malformed request")
+        try:
+            response = await self.app.async_dispatch(bolt_request)
+        except Exception as exc:  # Bolt reads fields of a payload with the wrong types this way
+            return self._unhandled(exc)
         return await to_aiohttp_response(response)
+
+    @staticmethod
+    def _unhandled(error: BaseException) -> web.Response:
+        log.warning("Slack: could not handle a request: %s: %s", type(error).__name__, error)
+        log.debug("Slack request failure", exc_info=error)
+        return web.Response(status=400, text="malformed request")
+
+    def _signed(self, raw: bytes, headers: Any) -> bool:
+        stamp = str(headers.get("X-Slack-Request-Timestamp") or "")
+        signature = str(headers.get("X-Slack-Signature") or "")
+        secret = self.secrets.slack_signing_secret
+        if secret is None or not TIMESTAMP.fullmatch(stamp):
+            return False
+        return SignatureVerifier(secret.get_secret_value()).is_valid(raw, stamp, signature)
+
+    async def _same_installation(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Refuse signed requests from a workspace or an app other than this installation's
+        (the same signing secret can serve several installs of a distributed app)."""
+        if not isinstance(body, dict):
+            return BoltResponse(status=400, body="")
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        app_id = body.get("api_app_id")
+        if (self.team_id and team and team != self.team_id) or (
+            self.app_id and app_id and app_id != self.app_id
+        ):
+            log.warning(
+                "Slack: refused a request from workspace %s, app %s (installed: %s, %s)",
+                team,
+                app_id,
+                self.team_id,
+                self.app_id,
+            )
+            return BoltResponse(status=403, body="")
+        await next()
+        return None
+
+    async def _on_error(self, error: Exception, body: Any) -> BoltResponse:
+        """A request Bolt or a listener could not handle: one line, a 400, no traceback."""
+        self._unhandled(error)
+        return BoltResponse(status=400, body="")
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -178,9 +292,7 @@ class SlackPlatform:
         try:
             info = await self.client.users_info(user=user)
         except SlackApiError as exc:
-            log.warning(
-                "Slack: users.info failed for an admin check: %s", exc.response.get("error")
-            )
+            log.warning("Slack: users.info failed for an admin check: %s", error_code(exc))
             return False
         profile = info.get("user") or {}
         return bool(profile.get("is_admin") or profile.get("is_owner"))
@@ -221,16 +333,17 @@ class SlackPlatform:
         assert self.handlers is not None
         await ack()
         parsed = parse_action(str(action.get("action_id") or ""))
-        if parsed is None:
-            return
         caller = await self._caller(body, None)
-        reply = await self.handlers.act(caller, parsed)
+        if parsed is None:
+            reply = stale_button_reply()
+        else:
+            reply = await self.handlers.act(caller, parsed)
         try:
             await self.client.chat_postEphemeral(
                 channel=caller.channel, user=caller.user, **reply_message(reply)
             )
         except SlackApiError as exc:
-            log.warning("Slack: could not confirm a button press: %s", exc.response.get("error"))
+            log.warning("Slack: could not confirm a button press: %s", error_code(exc))
 
     async def _on_home(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         assert self.handlers is not None
@@ -242,7 +355,7 @@ class SlackPlatform:
         try:
             await self.client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
-            log.warning("Slack: could not publish App Home: %s", exc.response.get("error"))
+            log.warning("Slack: could not publish App Home: %s", error_code(exc))
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)

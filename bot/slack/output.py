@@ -123,11 +123,16 @@ class SlackChannelOutput:
             response = await getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
             raise self.problems.failed(self._error(exc)) from None
+        except AttributeError:
+            # slack_sdk's check of a text/plain answer (a proxy's 503 page) fails this way.
+            raise DeliveryError(f"Slack answered {method} with a body that is not JSON") from None
         self.problems.succeeded()
         return response
 
     def _error(self, exc: SlackApiError) -> DeliveryError:
-        code = str(exc.response.get("error") or "unknown_error")
+        code = error_code(exc)
+        if code is None:  # a 5xx page or a cut-off answer: passing trouble, retried
+            return DeliveryError(f"Slack answered {_status(exc)} with a body that is not JSON")
         if code == "ratelimited":  # still limited after slack_sdk's own retries
             retry = exc.response.headers.get("Retry-After") or exc.response.headers.get(
                 "retry-after"
@@ -139,6 +144,22 @@ class SlackChannelOutput:
         if code in ("msg_too_long", "invalid_blocks", "invalid_arguments", "message_not_found"):
             return DeliveryError(f"Slack refused the message: {code}", permanent=True)
         return DeliveryError(f"Slack error: {code}")
+
+
+def error_code(exc: SlackApiError) -> str | None:
+    """Slack's error code ("channel_not_found"); None when the answer was not Slack's JSON.
+
+    slack_sdk hands over an aiohttp response, or a response whose data is text, when the body
+    is not JSON (a proxy's 503 page, a cut-off answer)."""
+    data = getattr(exc.response, "data", None)
+    if not isinstance(data, dict):
+        return None
+    return str(data.get("error") or "unknown_error")
+
+
+def _status(exc: SlackApiError) -> str:
+    status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", None)
+    return f"HTTP {status}" if isinstance(status, int) else "an unreadable answer"
 
 
 def _post(alert: Alert) -> dict[str, Any]:

@@ -289,3 +289,27 @@ async def test_button_clicks_vote_after_a_restart(radar: Radar, discord_api: Dis
         assert (vote.platform, vote.user, vote.vote) == ("discord", "930000000000000001", 1)
     finally:
         await restarted.aclose()
+
+
+async def test_a_button_naming_no_possible_story_gets_a_polite_answer(
+    radar: Radar, discord_api: DiscordAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A forged id past SQLite's integers was an OverflowError after the click: unanswered."""
+    platform = await ready(radar)
+    channel = radar.test_channel  # type: ignore[attr-defined]
+    await radar.poll()
+    await radar.deliver()
+    [alert] = discord_api.messages(channel)
+    for story_id in ("1" * 23, str(2**63), "9" * 5000):
+        forged = f"radar:up:{story_id}"
+        click = discord_api.component_interaction(channel, int(alert["id"]), forged)
+        # Discord only sends clicks on buttons the message has: this one carries the forged id.
+        click["message"]["components"][0]["components"][0]["custom_id"] = forged
+        platform.client._connection.parse_interaction_create(click)
+    answers = await callbacks(discord_api, 3)
+    for answer in answers:
+        assert answer["data"]["flags"] & 64  # only the clicker sees it
+        assert any("no longer works" in s for s in strings(answer["data"]))
+    assert not [r for r in caplog.records if r.exc_info]
+    with radar.store.engine.connect() as conn:
+        assert list(conn.execute(feedback.select())) == []

@@ -350,7 +350,7 @@ async def test_app_home_lists_stories_subscriptions_and_feeds(
     event = {
         "type": "event_callback",
         "team_id": slack.team_id,
-        "api_app_id": "A1",
+        "api_app_id": slack.app_id,
         "event": {"type": "app_home_opened", "user": "U7", "tab": "home", "channel": "D1"},
         "event_id": "Ev1",
         "event_time": int(time.time()),
