@@ -96,11 +96,15 @@ def _insert_ignore(conn: Connection, table: Any, rows: Sequence[dict[str, Any]])
 class _Entities:
     """The ledger's people and organisations, read once per transaction that records moves."""
 
-    def __init__(self, conn: Connection, now: datetime) -> None:
+    def __init__(self, conn: Connection, now: datetime | None = None) -> None:
         self.conn = conn
-        self.now = now
+        self._now = now  # None: only reading
         self._people: dict[int, Person] | None = None
         self._org_aliases: dict[str, str] | None = None
+
+    def created(self) -> datetime:
+        assert self._now is not None, "entities opened for reading only"
+        return self._now
 
     def people(self) -> dict[int, Person]:
         if self._people is None:
@@ -127,7 +131,7 @@ class _Entities:
             return None  # a surname alone is nobody until a full name introduces them
         pid = _new_id(
             self.conn.execute(
-                insert(people).values(name=display_person(name), created_at=self.now)
+                insert(people).values(name=display_person(name), created_at=self.created())
             ).inserted_primary_key
         )
         self._alias(person_aliases, "person_id", pid, key, "seen")
@@ -152,7 +156,7 @@ class _Entities:
         if oid is None:
             oid = _new_id(
                 self.conn.execute(
-                    insert(orgs).values(name=org.name, key=org.key, created_at=self.now)
+                    insert(orgs).values(name=org.name, key=org.key, created_at=self.created())
                 ).inserted_primary_key
             )
         for key in {org.key, org_key(name)}:
@@ -462,7 +466,7 @@ class Ledger:
 
     def person_moves(self, name: str) -> tuple[str, list[LedgerMove]] | None:
         with self.engine.connect() as conn:
-            known = resolve_person(name, _Entities(conn, datetime.min).people().values())
+            known = resolve_person(name, _Entities(conn).people().values())
             if known is None:
                 return None
             return known.name, self._load(conn, moves.c.person_id == known.id)
@@ -475,7 +479,7 @@ class Ledger:
 
     @staticmethod
     def _org_name(conn: Connection, name: str) -> str:
-        org = resolve_org(name, _Entities(conn, datetime.min).recorded_orgs())
+        org = resolve_org(name, _Entities(conn).recorded_orgs())
         return org.name if org else name
 
     def fix(self, move_id: int, fix: Fix, by: str, now: datetime) -> LedgerMove:
