@@ -365,32 +365,34 @@ def _fill_ends(
 
 
 def _rescore(conn: Connection, *move_ids: int) -> None:
-    """Recompute the confidence of these moves from their ends and their outlets."""
+    """Recompute the confidence of these moves from their ends and their outlets (one query, and
+    an update only where the score changed: it stops changing once a move is well sourced)."""
     if not move_ids:
         return
-    counted = conn.execute(
-        select(move_sources.c.move_id, func.count(distinct(move_sources.c.outlet)))
-        .where(move_sources.c.move_id.in_(move_ids))
-        .group_by(move_sources.c.move_id)
+    query = (
+        select(
+            moves.c.id,
+            moves.c.from_org_id,
+            moves.c.to_org_id,
+            moves.c.confidence,
+            func.count(distinct(move_sources.c.outlet)),
+        )
+        .select_from(moves.outerjoin(move_sources, move_sources.c.move_id == moves.c.id))
+        .where(moves.c.id.in_(move_ids))
+        .group_by(moves.c.id, moves.c.from_org_id, moves.c.to_org_id, moves.c.confidence)
     )
-    outlets: dict[int, int] = {int(mid): int(n) for mid, n in counted}
-    ends = conn.execute(
-        select(moves.c.id, moves.c.from_org_id, moves.c.to_org_id).where(moves.c.id.in_(move_ids))
-    )
-    scores = [
-        {
-            "mid": mid,
-            "score": confidence(src is not None, dst is not None, int(outlets.get(mid, 0))),
-        }
-        for mid, src, dst in ends
-    ]
-    if scores:
+    changed = []
+    for mid, src, dst, old, outlets in conn.execute(query):
+        score = confidence(src is not None, dst is not None, int(outlets))
+        if score != old:
+            changed.append({"mid": mid, "score": score})
+    if changed:
         stmt = (
             update(moves)
             .where(moves.c.id == bindparam("mid"))
             .values(confidence=bindparam("score"))
         )
-        conn.execute(stmt, scores)
+        conn.execute(stmt, changed)
 
 
 class Ledger:

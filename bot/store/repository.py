@@ -471,6 +471,8 @@ class Store:
                 for item in fresh[temp_id]:
                     state = state.merge(item.understanding, item.alertable)
                 to_route.append((real_id, state))
+            # Stories that name who moved: the ones the moves ledger hears about.
+            movers = [sid for sid, state in to_route if state.move and state.move.people]
             created = set(real_ids.values())
             old: dict[int, list[tuple[int, NewItem]]] = {}
             for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
@@ -478,6 +480,8 @@ class Store:
                     old.setdefault(sid, []).append((iid, item))
             for story_id, added in old.items():
                 before, state = self._update_story(conn, story_id, added, now, source)
+                if state.move and state.move.people:
+                    movers.append(story_id)
                 if state.topics != before.topics or state.alertable != before.alertable:
                     to_route.append((story_id, state))  # newly flagged or newly alertable
                 result.followups_queued += self._queue_followups(
@@ -485,7 +489,7 @@ class Store:
                 )
             for story_id, state in to_route:
                 result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
-            moves_ledger.record_stories(conn, (sid for sid in story_ids if sid is not None), now)
+            moves_ledger.record_stories(conn, movers, now)
         return result
 
     @staticmethod
