@@ -98,6 +98,9 @@ class DiscordAPI(ThreadedServer):
         self._faults: list[_Fault] = []
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._lock = threading.Lock()
+        # Discord checks an enforced nonce "in the past few minutes"; tests may shorten it.
+        self.nonce_window = 300.0
+        self._nonces: dict[tuple[str, str], tuple[float, int, int]] = {}  # → (when, channel, id)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -411,6 +414,33 @@ class DiscordAPI(ThreadedServer):
             message["webhook_id"] = str(webhook_id)
         return message
 
+    def _create(
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        author: dict[str, Any],
+        webhook_id: int | None,
+    ) -> web.Response:
+        """Create a message. With a nonce and enforce_nonce, a nonce the same author used in the
+        last `nonce_window` seconds returns that earlier message and creates nothing."""
+        nonce = body.get("nonce")
+        key = (str(author["id"]), str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            with self._lock:
+                earlier = self._nonces.get(key)
+                if earlier is not None and time.monotonic() - earlier[0] < self.nonce_window:
+                    stored = self._state.channels.get(earlier[1], {}).get(earlier[2])
+                    if stored is not None:
+                        return self._json(dict(stored))
+        message = self._message(channel_id, body, author, webhook_id)
+        if nonce is not None:
+            message["nonce"] = nonce
+        self._store(channel_id, message)
+        if nonce is not None:
+            with self._lock:
+                self._nonces[key] = (time.monotonic(), channel_id, int(message["id"]))
+        return self._json(message)
+
     def _store(self, channel_id: int, message: dict[str, Any]) -> None:
         with self._lock:
             self._state.channels.setdefault(channel_id, {})[int(message["id"])] = message
@@ -438,9 +468,7 @@ class DiscordAPI(ThreadedServer):
         if method == "GET" and len(parts) == 1:
             return self._json(self._channel_object(channel_id, thread))
         if method == "POST" and parts[1:] == ["messages"]:
-            message = self._message(channel_id, body or {}, self._bot_user(), None)
-            self._store(channel_id, message)
-            return self._json(message)
+            return self._create(channel_id, body or {}, self._bot_user(), None)
         if method == "PATCH" and len(parts) == 3 and parts[1] == "messages":
             return self._edit(channel_id, int(parts[2]), body or {})
         if (

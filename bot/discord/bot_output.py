@@ -14,6 +14,7 @@ from bot.discord.errors import THREAD_ALREADY_CREATED, delivery_error, message_i
 from bot.discord.render import alert_embed, alert_with_coverage, followup_payload
 from bot.discord.views import AlertView
 from bot.outputs.base import ProblemLog
+from bot.outputs.once import DeliveryKey
 
 THREAD_ARCHIVE_MINUTES: Final[Literal[4320]] = (
     4320  # three days: most follow-up coverage lands within that
@@ -53,6 +54,9 @@ class DiscordBotOutput:
                 embed=embed,
                 view=AlertView(alert.story_id),
                 allowed_mentions=discord.AllowedMentions.none(),
+                # discord.py sends a nonce with enforce_nonce: a retry within Discord's few minutes
+                # gets the first message back instead of posting a second one.
+                nonce=DeliveryKey.of(alert).nonce(str(self._channel_id)),
             )
         except Exception as exc:
             raise self.problems.failed(delivery_error(exc, self._where)) from exc
@@ -65,7 +69,7 @@ class DiscordBotOutput:
         """Edit the alert ('+N sources'), then post the coverage in the alert's thread.
 
         Idempotent steps first: if the post fails, a retry redoes the edit harmlessly and the
-        thread is reused, so only the thread post itself is ever attempted twice."""
+        thread is reused; the thread post carries the delivery's nonce, like the alert."""
         alert_id = message_id(parent_ref, self._where)
         embed = discord.Embed.from_dict(alert_embed(alert_with_coverage(alert, coverage)))
         try:
@@ -79,7 +83,9 @@ class DiscordBotOutput:
             thread_id = await self._thread_for(alert_id, alert)
             card = discord.Embed.from_dict(followup_payload(coverage)["embeds"][0])
             posted = await self._client.get_partial_messageable(thread_id).send(
-                embed=card, allowed_mentions=discord.AllowedMentions.none()
+                embed=card,
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=DeliveryKey.of(alert, coverage).nonce(str(thread_id)),
             )
         except Exception as exc:
             raise self.problems.failed(delivery_error(exc, self._where)) from exc
