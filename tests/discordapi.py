@@ -8,7 +8,6 @@ Responses carry 'Via', as Discord's do: discord.py treats a 429 without it as a 
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import threading
@@ -34,6 +33,7 @@ ERROR_MESSAGES = {
     160004: "A thread has already been created for this message",
 }
 DEFAULT_CODES = {401: 0, 403: 50013, 404: 10003}
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 @dataclass
@@ -73,6 +73,18 @@ class Thread:
     auto_archive_duration: int
 
 
+class _Snowflakes:
+    """Ids as Discord makes them: the creation time in the top bits, so `after` a time works."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def __next__(self) -> int:
+        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last = max(self._last + 1, now)
+        return self._last
+
+
 @dataclass
 class _State:
     channels: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
@@ -96,7 +108,7 @@ class DiscordAPI(ThreadedServer):
         self.calls: list[Call] = []
         self._state = _State()
         self._faults: list[_Fault] = []
-        self._ids = itertools.count(1_300_000_000_000_000_000)
+        self._ids = _Snowflakes()
         self._lock = threading.Lock()
         # Discord checks an enforced nonce "in the past few minutes"; tests may shorten it.
         self.nonce_window = 300.0
@@ -350,7 +362,7 @@ class DiscordAPI(ThreadedServer):
         if parts[0] == "applications" and method == "PUT":
             return self._put_commands(parts[1:], body)
         if parts[0] == "channels":
-            return self._channels(method, parts[1:], body)
+            return self._channels(method, parts[1:], body, dict(request.query))
         return self._error(404, 0)
 
     # -- objects ---------------------------------------------------------------------------------
@@ -458,7 +470,9 @@ class DiscordAPI(ThreadedServer):
 
     # -- routes ----------------------------------------------------------------------------------
 
-    def _channels(self, method: str, parts: list[str], body: Any) -> web.Response:
+    def _channels(
+        self, method: str, parts: list[str], body: Any, query: dict[str, str]
+    ) -> web.Response:
         channel_id = int(parts[0])
         with self._lock:
             known = channel_id in self._state.channels
@@ -467,6 +481,8 @@ class DiscordAPI(ThreadedServer):
             return self._error(404, 10003)
         if method == "GET" and len(parts) == 1:
             return self._json(self._channel_object(channel_id, thread))
+        if method == "GET" and parts[1:] == ["messages"]:
+            return self._history(channel_id, query)
         if method == "POST" and parts[1:] == ["messages"]:
             return self._create(channel_id, body or {}, self._bot_user(), None)
         if method == "PATCH" and len(parts) == 3 and parts[1] == "messages":
@@ -479,6 +495,20 @@ class DiscordAPI(ThreadedServer):
         ):
             return self._start_thread(channel_id, int(parts[2]), body or {})
         return self._error(404, 0)
+
+    def _history(self, channel_id: int, query: dict[str, str]) -> web.Response:
+        """GET messages: the `limit` (≤ 100) messages right after `after` (or the newest), newest
+        first, as Discord answers."""
+        limit = max(1, min(int(query.get("limit") or 50), 100))
+        with self._lock:
+            stored = sorted(self._state.channels.get(channel_id, {}).items())
+        if "after" in query:
+            after = int(query["after"])
+            chosen = [m for mid, m in stored if mid > after][:limit]
+        else:
+            chosen = [m for _, m in stored][-limit:]
+        # Discord returns no nonce on fetched messages: only the create answer carries it.
+        return self._json([{k: v for k, v in m.items() if k != "nonce"} for m in reversed(chosen)])
 
     def _channel_object(self, channel_id: int, thread: Thread | None) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import discord
@@ -228,6 +229,12 @@ class ChannelOutput:
     ) -> str | None:
         await self.platform.login()
         return await self.inner.send_followup(alert, parent_ref, coverage)
+
+    async def find_earlier(
+        self, alert: Alert, parent_ref: str | None, coverage: Coverage | None, since: datetime
+    ) -> str | None:
+        await self.platform.login()
+        return await self.inner.find_earlier(alert, parent_ref, coverage, since)
 
     async def post_reply(self, reply: Reply) -> str | None:
         await self.platform.login()

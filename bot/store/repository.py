@@ -674,9 +674,9 @@ class Store:
                 deliveries.c.attempts,
                 parent_ref.label("parent_ref"),
                 parent_status.label("parent_status"),
-                (
-                    (deliveries.c.status == "sending") | (deliveries.c.attempts > 0)
-                ).label("in_doubt"),
+                ((deliveries.c.status == "sending") | (deliveries.c.attempts > 0)).label(
+                    "in_doubt"
+                ),
                 deliveries.c.created_at,
             )
             .where(

@@ -352,11 +352,15 @@ def test_kills_and_platform_faults_lose_and_double_nothing(
     context = f"seed {seed}; logs in {tmp_path}"
 
     publisher.start()
+    began = time.monotonic()
     moments: Counter[str] = Counter()
     try:
-        for run in range(KILLS):
+        # A third of the kills each: right after a platform stored a post (before Radar could
+        # mark it sent), right after a feed was fetched (parse and ingest transaction), any time.
+        plan = [("after a post", "after a fetch", "any time")[i % 3] for i in range(KILLS)]
+        rng.shuffle(plan)
+        for run, moment in enumerate(plan):
             proc = start(tmp_path, env, run)
-            moment = rng.choice(["any time", "after a post", "after a fetch"])
             if moment == "after a post":
                 wait_until(more_than(lambda: chaos.posts, proc), 6.0)
                 time.sleep(rng.uniform(0.0, 0.05))
@@ -377,6 +381,7 @@ def test_kills_and_platform_faults_lose_and_double_nothing(
     with chaos.lock:
         chaos.on = False
     links = publisher.links
+    killed = time.monotonic()
     proc = start(tmp_path, env, KILLS)
     try:
         drained = wait_until(lambda: settled(db, links), DRAIN_WITHIN)
@@ -384,6 +389,7 @@ def test_kills_and_platform_faults_lose_and_double_nothing(
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     assert drained, f"the outbox did not drain ({context})"
+    timing = f"kills {killed - began:.0f} s, drain {time.monotonic() - killed:.0f} s"
 
     flagged = {r[0] for r in rows(db, "SELECT id FROM stories WHERE flagged")}
     failed = rows(db, "SELECT id, destination, last_error FROM deliveries WHERE status != 'sent'")
@@ -446,8 +452,12 @@ def test_kills_and_platform_faults_lose_and_double_nothing(
     thread_posts = sum(len(discord.messages(int(m["id"]))) for m in posted)
     assert thread_posts == sum(1 for f in followups if f[2].startswith("discord:")), context
 
+    adopted = sum(
+        log.read_text(encoding="utf-8", errors="replace").count("was already posted")
+        for log in tmp_path.glob("run-*.log")
+    )
     print(
-        f"chaos: {KILLS} kills ({dict(moments)}), {len(links)} articles, {len(flagged)} flagged "
-        f"stories, {len(followups)} thread replies, 0 lost, 0 doubled",
+        f"chaos: {adopted} in-doubt sends found already posted and adopted; {KILLS} kills ({dict(moments)}), {len(links)} articles, {len(flagged)} flagged "
+        f"stories, {len(followups)} thread replies, 0 lost, 0 doubled; {timing}",
         flush=True,
     )

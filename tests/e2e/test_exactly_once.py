@@ -271,7 +271,10 @@ def nonces(api: DiscordAPI, path: str) -> list[Any]:
 async def test_a_discord_alert_posted_by_a_sender_that_died_comes_back_by_its_nonce(
     bot_radar: Radar, discord_api: DiscordAPI, feed_server: FeedServer
 ) -> None:
+    """Without Read Message History the nonce is the only check: Discord returns the first
+    message for a nonce it saw in the last few minutes."""
     channel = bot_radar.test_channel  # type: ignore[attr-defined]
+    discord_api.fail_next("GET", "/channels/", status=403, code=50001, times=100)
     await bot_radar.poll()
     row = only_row(bot_radar)
     ref = await crash_after_send(bot_radar, row)
@@ -294,3 +297,39 @@ async def test_a_discord_alert_posted_by_a_sender_that_died_comes_back_by_its_no
     assert status(bot_radar, reply.id)[:2] == ("sent", reply_ref)
     [first, second] = nonces(discord_api, f"/channels/{thread}/messages")
     assert first == second and first[0] != nonce
+
+
+async def test_past_discords_nonce_window_the_history_finds_the_earlier_post(
+    bot_radar: Radar, discord_api: DiscordAPI, feed_server: FeedServer
+) -> None:
+    discord_api.nonce_window = 0.0  # the dead sender's lease ran out on another host: minutes
+    channel = bot_radar.test_channel  # type: ignore[attr-defined]
+    await bot_radar.poll()
+    row = only_row(bot_radar)
+    ref = await crash_after_send(bot_radar, row)
+    assert await bot_radar.deliver() == 1
+    assert len(discord_api.messages(channel)) == 1
+    assert status(bot_radar, row.id)[:2] == ("sent", ref)
+    [look] = discord_api.calls_to("GET", f"/channels/{channel}/messages")
+    assert int(look.query["after"]) > 0  # bounded: back to when the row was queued
+
+    feed_server.add("/other.xml", body=rss([Item(ALT_HEADLINE, OTHER_LINK, published=recent())]))
+    bot_radar.store.add_feed(feed_server.url("/other.xml"), "config", name="Other Outlet")
+    await bot_radar.poll()
+    reply = only_row(bot_radar, "followup")
+    reply_ref = await crash_after_send(bot_radar, reply)
+    assert await bot_radar.deliver() == 1
+    assert len(discord_api.messages(int(ref or 0))) == 1
+    assert status(bot_radar, reply.id)[:2] == ("sent", reply_ref)
+
+
+async def test_a_discord_alert_a_sender_died_before_posting_is_posted_once(
+    bot_radar: Radar, discord_api: DiscordAPI
+) -> None:
+    channel = bot_radar.test_channel  # type: ignore[attr-defined]
+    await bot_radar.poll()
+    row = only_row(bot_radar)
+    crash_before_send(bot_radar, row)
+    assert await bot_radar.deliver() == 1
+    assert len(discord_api.messages(channel)) == 1
+    assert discord_api.calls_to("GET", f"/channels/{channel}/messages")
