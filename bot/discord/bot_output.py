@@ -135,11 +135,9 @@ class DiscordBotOutput:
                 return await self._search(self._channel_id, after, _has_button(button["custom_id"]))
             if parent_ref is None:
                 return None
-            alert_id = message_id(parent_ref, self._where)
-            found = await self._search(alert_id, after, _links_to(coverage.url))
-            if found is not None:  # redo the edit that follows the post: it is idempotent
-                await self.send_followup(alert, parent_ref, None)
-            return found
+            # The '+N sources' edit comes before the thread post: a post found means it is done.
+            thread_id = message_id(parent_ref, self._where)  # a message's thread takes its id
+            return await self._search(thread_id, after, _links_to(coverage.url))
         except discord.Forbidden:
             if not self._unchecked_logged:
                 self._unchecked_logged = True
