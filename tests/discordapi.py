@@ -4,6 +4,8 @@ It runs in its own thread and event loop (like tests/feedserver.py), keeps the m
 webhooks and application commands it is sent, records every call, and can be told to fail the next
 matching requests the way Discord does: 429 with its rate-limit headers, 403 50013, 404 10003...
 Responses carry 'Via', as Discord's do: discord.py treats a 429 without it as a Cloudflare ban.
+Ids are time-based snowflakes; a message created with a nonce and enforce_nonce comes back instead
+of a new one when the same author reuses the nonce within `nonce_window` seconds.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Like tests/feedserver.py it runs in its own thread and event loop, so in-process async tests and
 `radar` subprocesses can both reach it. It keeps every call and every posted message, checks the
 bearer token, resolves channel names, answers Slack's errors (HTTP 200 with ok=false, 429 with
-Retry-After) and can be told to fail the next calls of a method.
+Retry-After) and can be told to fail the next calls of a method. Messages keep their metadata,
+which `conversations.history` / `conversations.replies` return only with include_all_metadata;
+`ts` is the posting time, as Slack's is.
 
 It also plays Slack's Socket Mode side: `apps.connections.open` (app token only) hands out a
 `ws://127.0.0.1:<port>/socket?ticket=…` URL; the socket says `hello`, `socket_send` pushes

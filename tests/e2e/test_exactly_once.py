@@ -333,3 +333,50 @@ async def test_a_discord_alert_a_sender_died_before_posting_is_posted_once(
     assert await bot_radar.deliver() == 1
     assert len(discord_api.messages(channel)) == 1
     assert discord_api.calls_to("GET", f"/channels/{channel}/messages")
+
+
+# -- the stand-ins play by the platforms' rules --------------------------------------------------
+
+
+async def test_the_discord_standin_honours_an_enforced_nonce_within_its_window(
+    discord_api: DiscordAPI,
+) -> None:
+    import aiohttp
+
+    channel = discord_api.add_channel()
+    url = f"{discord_api.base_url}/channels/{channel}/messages"
+    headers = {"Authorization": f"Bot {discord_api.bot_token}"}
+
+    async def post(session: aiohttp.ClientSession, **body: Any) -> str:
+        async with session.post(url, json={"content": "x", **body}, headers=headers) as resp:
+            assert resp.status == 200
+            return str((await resp.json())["id"])
+
+    async with aiohttp.ClientSession() as session:
+        first = await post(session, nonce="n1", enforce_nonce=True)
+        assert await post(session, nonce="n1", enforce_nonce=True) == first
+        assert await post(session, nonce="n1") != first  # not enforced: a new message
+        discord_api.nonce_window = 0.0
+        assert await post(session, nonce="n1", enforce_nonce=True) != first
+    assert len(discord_api.messages(channel)) == 3
+
+
+async def test_the_slack_standin_shows_metadata_only_when_asked(slack: SlackAPI) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    web = AsyncWebClient(token=slack.token, base_url=slack.base_url)
+    meta = {"event_type": EVENT_TYPE, "event_payload": {"delivery": "7"}}
+    for n in range(3):
+        await web.chat_postMessage(channel="C0AINEWS", text=f"m{n}", metadata=meta)
+    plain = await web.conversations_history(channel="C0AINEWS")
+    assert [m["text"] for m in plain["messages"]] == ["m2", "m1", "m0"]  # newest first
+    assert all("metadata" not in m for m in plain["messages"])
+    page = await web.conversations_history(channel="C0AINEWS", include_all_metadata=True, limit=2)
+    assert [m["metadata"] for m in page["messages"]] == [meta, meta]
+    rest = await web.conversations_history(
+        channel="C0AINEWS", limit=2, cursor=page["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["m0"]
+    newest = plain["messages"][0]["ts"]
+    after = await web.conversations_history(channel="C0AINEWS", oldest=newest)
+    assert after["messages"] == []
