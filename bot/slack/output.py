@@ -152,7 +152,7 @@ class SlackChannelOutput:
                     cursor=cursor,
                 )
             except SlackApiError as exc:
-                if exc.response.get("error") == "missing_scope":
+                if _refused_for_scope(exc):
                     self._warn_unchecked()
                     return None
                 raise self.problems.failed(self._error(exc)) from None
@@ -180,7 +180,7 @@ class SlackChannelOutput:
                     **kwargs,
                 )
             except SlackApiError as exc:
-                if exc.response.get("error") == "missing_scope":
+                if _refused_for_scope(exc):
                     # Without channels:history nothing can be checked: better twice than never.
                     self._warn_unchecked()
                     return None
@@ -241,6 +241,12 @@ class SlackChannelOutput:
         if code in ("msg_too_long", "invalid_blocks", "invalid_arguments", "message_not_found"):
             return DeliveryError(f"Slack refused the message: {code}", permanent=True)
         return DeliveryError(f"Slack error: {code}")
+
+
+def _refused_for_scope(exc: SlackApiError) -> bool:
+    """Slack said missing_scope (a 5xx may carry no JSON body at all: then it did not)."""
+    data = getattr(exc.response, "data", None)
+    return isinstance(data, dict) and data.get("error") == "missing_scope"
 
 
 def _metadata(alert: Alert, coverage: Coverage | None = None) -> dict[str, Any]:
