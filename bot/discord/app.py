@@ -17,7 +17,7 @@ from bot.chat.commands import Command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Coverage, Reply
 from bot.core.models import Alert, Destination
-from bot.discord.api import configure_api_base
+from bot.discord.api import configure_api_base, use_the_apis_gateway
 from bot.discord.bot_output import DiscordBotOutput
 from bot.discord.errors import delivery_error
 from bot.discord.render import reply_payload
@@ -162,6 +162,7 @@ class DiscordPlatform:
 
     async def _connect(self) -> None:
         try:
+            await use_the_apis_gateway(self.client.http)
             await self.client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
