@@ -403,6 +403,10 @@ def test_kills_and_platform_faults_lose_and_double_nothing(
     timing = f"kills {killed - began:.0f} s, drain {time.monotonic() - killed:.0f} s"
 
     flagged = {r[0] for r in rows(db, "SELECT id FROM stories WHERE flagged")}
+    # Every article published is about the talent war: each joined a flagged story.
+    joined = rows(db, "SELECT COALESCE(url, link), story_id FROM items")
+    assert {link for link, story in joined if story in flagged} == links, context
+    assert len(flagged) >= 10, context
     failed = rows(db, "SELECT id, destination, last_error FROM deliveries WHERE status != 'sent'")
     assert failed == [], f"deliveries not sent: {failed} ({context})"
     alerts = rows(
