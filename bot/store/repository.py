@@ -136,6 +136,10 @@ class DeliveryRow:
     attempts: int
     parent_ref: str | None
     parent_status: str | None = None  # a follow-up waits until its alert is sent
+    # An earlier attempt may have reached the platform: a sender died holding the row ('sending'),
+    # or a try failed in a way that does not prove nothing was posted. Looked up before a re-send.
+    in_doubt: bool = False
+    created_at: datetime | None = None  # no earlier send of the row can be older than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -670,6 +674,10 @@ class Store:
                 deliveries.c.attempts,
                 parent_ref.label("parent_ref"),
                 parent_status.label("parent_status"),
+                ((deliveries.c.status == "sending") | (deliveries.c.attempts > 0)).label(
+                    "in_doubt"
+                ),
+                deliveries.c.created_at,
             )
             .where(
                 deliveries.c.status.in_(("pending", "sending")), deliveries.c.next_attempt_at <= now
@@ -678,7 +686,10 @@ class Store:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [DeliveryRow(**r._mapping) for r in conn.execute(query)]
+            return [
+                DeliveryRow(**{**r._mapping, "in_doubt": bool(r.in_doubt)})
+                for r in conn.execute(query)
+            ]
 
     def claim(self, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
         """Take a delivery for sending; False when another process holds it.
@@ -699,7 +710,10 @@ class Store:
         return bool(taken)
 
     def release_dead_claims(self, is_dead: Callable[[str], bool], now: datetime) -> int:
-        """Return to the queue the deliveries claimed by senders that no longer run."""
+        """Return to the queue the deliveries claimed by senders that no longer run.
+
+        They stay 'sending', unowned: the dead sender may have posted before it could mark the row
+        sent, so the next sender looks for that message first (DeliveryRow.in_doubt)."""
         with self.engine.begin() as conn:
             owners = conn.execute(
                 select(deliveries.c.claimed_by)
@@ -713,7 +727,7 @@ class Store:
                 conn.execute(
                     update(deliveries)
                     .where(deliveries.c.status == "sending", deliveries.c.claimed_by.in_(dead))
-                    .values(status="pending", claimed_by=None, next_attempt_at=now)
+                    .values(claimed_by=None, next_attempt_at=now)
                 ).rowcount
                 or 0
             )
@@ -1040,6 +1054,7 @@ class Store:
             url=row.url or row.link or "",
             source=row.name or row.feed_url,
             published=row.published_at,
+            item_id=item_id,
         )
 
     def last_poll(self) -> datetime | None:
