@@ -6,6 +6,8 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.logging import RichHandler
 
@@ -29,6 +31,8 @@ def setup_logging(verbosity: int = 0) -> None:
             )
         )
     handler.addFilter(Redact.from_env())
+    if verbosity < 2:
+        handler.addFilter(drop_library_noise)
     root.addHandler(handler)
     root.setLevel(level)
     # Libraries speak only when something is wrong, unless the user asks for debug output.
@@ -96,3 +100,35 @@ class Redact(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         return True
+
+
+# Library warnings that say nothing the user can act on: Radar has no voice features, uses slash
+# commands (no message content intent), and hands Bolt a ready client on purpose.
+LIBRARY_NOISE = (
+    ("discord", "voice will NOT be supported"),
+    ("discord", "Privileged message content intent is missing"),
+    ("", "`token` will be unused"),
+)
+
+
+def drop_library_noise(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not any(
+        record.name.startswith(prefix) and words in message for prefix, words in LIBRARY_NOISE
+    )
+
+
+def _not_a_feed_failure(record: logging.LogRecord) -> bool:
+    return not (record.name == "radar.cycle" and str(record.msg).startswith("feed %s failed"))
+
+
+@contextmanager
+def feed_failures_held() -> Iterator[None]:
+    """While a command prints its own list of failed feeds, keep the cycle's log line for each
+    out of the way, so that every failure is reported once."""
+    cycle = logging.getLogger("radar.cycle")
+    cycle.addFilter(_not_a_feed_failure)
+    try:
+        yield
+    finally:
+        cycle.removeFilter(_not_a_feed_failure)
