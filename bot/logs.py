@@ -102,10 +102,11 @@ class Redact(logging.Filter):
         return True
 
 
-# Library warnings that say nothing the user can act on: Radar has no voice features, uses slash
-# commands (no message content intent), and hands Bolt a ready client on purpose.
+# Library warnings that say nothing the user can act on: Radar has no voice features, asks
+# Discord for no intents on purpose (interactions need none), and hands Bolt a ready client.
 LIBRARY_NOISE = (
     ("discord", "voice will NOT be supported"),
+    ("discord", "Guilds intent seems to be disabled"),
     ("discord", "Privileged message content intent is missing"),
     ("", "`token` will be unused"),
 )

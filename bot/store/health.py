@@ -17,7 +17,7 @@ _HINTS = (
     ("not a database", "it is not a SQLite database: point storage.url at another file"),
     ("malformed", "the database is corrupt: restore a backup or point storage.url at a new file"),
     ("disk is full", "the disk is full: free some space"),
-    ("disk i/o error", "the disk failed to read or write it"),
+    ("disk i/o error", "the disk refused a read or write: is it full or failing?"),
     ("locked", "another process holds a lock on it for too long"),
 )
 
