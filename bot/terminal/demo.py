@@ -49,10 +49,10 @@ def run_demo(out: Console, err: Console, keep: Path | None) -> None:
             raise InputError(f"--keep: {problem}")
         try:
             keep.mkdir(parents=True, exist_ok=True)
+            for stale in ("demo.db", "demo.db-wal", "demo.db-shm", "alerts.jsonl"):
+                (keep / stale).unlink(missing_ok=True)
         except OSError as exc:  # a read-only mount, /proc: the bits said yes, the system says no
-            raise InputError(f"--keep: cannot create {keep}: {exc.strerror}") from None
-        for stale in ("demo.db", "demo.db-wal", "demo.db-shm", "alerts.jsonl"):
-            (keep / stale).unlink(missing_ok=True)
+            raise InputError(f"--keep: cannot use {exc.filename or keep}: {exc.strerror}") from None
         _run(out, err, keep, kept=True)
         return
     with tempfile.TemporaryDirectory(prefix="radar-demo-") as tmp:

@@ -286,17 +286,20 @@ def test_classify_refuses_what_it_cannot_read(tmp_path: Path) -> None:
 
 def test_demo_keep_needs_a_folder_it_can_write(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x", encoding="utf-8")
-    file_, under_file, proc_ = radar_many(
+    (tmp_path / "odd" / "demo.db").mkdir(parents=True)  # a folder where the demo's file goes
+    file_, under_file, proc_, odd = radar_many(
         tmp_path,
         [
             ["demo", "--keep", "afile"],
             ["demo", "--keep", "afile/sub"],
             ["demo", "--keep", "/proc/radar-demo/sub"],
+            ["demo", "--keep", "odd"],
         ],
     )
     assert_one_line_error(file_, "--keep", "afile is a file")
     assert_one_line_error(under_file, "--keep", "afile is a file")
     assert_one_line_error(proc_, "--keep", "/proc/radar-demo")
+    assert_one_line_error(odd, "--keep", "demo.db")
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
 
 
