@@ -81,11 +81,13 @@ class Redact(logging.Filter):
         for name in SECRET_VARIABLES:
             value = os.environ.get(name, "")
             path = os.environ.get(f"{name}_FILE")
-            if not value and path:
+            if not value and path and os.path.isfile(path):
                 try:
-                    with open(path, encoding="utf-8") as fh:
-                        value = fh.read()
-                except OSError:
+                    # Regular files only, and capped: /dev/zero or a FIFO must not hang start-up
+                    # here; the settings then refuse them in one line.
+                    with open(path, "rb") as fh:
+                        value = fh.read(64 * 1024).decode("utf-8", "replace")
+                except (OSError, ValueError):
                     value = ""  # the settings report an unreadable file, in one line
             values.append(value.strip())
         return cls(values)

@@ -425,15 +425,32 @@ class Secrets(BaseModel):
             raw = env.get(key)
             file_path = env.get(f"{key}_FILE")
             if raw is None and file_path:
-                try:
-                    raw = Path(file_path).read_text(encoding="utf-8").strip()
-                except OSError as exc:
-                    raise ConfigError(
-                        f"environment: {key}_FILE: cannot read {file_path}: {exc.strerror}"
-                    ) from None
+                raw = _read_secret_file(f"{key}_FILE", Path(file_path))
             if raw:
                 values[name] = SecretStr(raw)
         return cls(**values)
+
+
+MAX_SECRET_BYTES = 64 * 1024  # tokens are short; a bigger file is the wrong file
+
+
+def _read_secret_file(variable: str, path: Path) -> str:
+    """A secret from a NAME_FILE path: a regular UTF-8 file, read with a cap (never /dev/zero
+    for ever)."""
+    problem = _file_kind_problem(path)
+    if problem is not None:
+        raise ConfigError(f"environment: {variable}: {problem}")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SECRET_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"environment: {variable}: cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_SECRET_BYTES:
+        raise ConfigError(f"environment: {variable}: {path} is too large to hold a secret")
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"environment: {variable}: {path} is not UTF-8 text") from None
 
 
 class ChatEnvironment(BaseModel):

@@ -275,3 +275,37 @@ async def test_known_library_warnings_are_dropped_unless_debugging(
         assert not any(words in text for words in noise), text
     else:
         assert all(words in text for words in noise), text
+
+
+def test_secret_files_must_be_small_regular_files(tmp_path: Path) -> None:
+    from bot.settings import Secrets
+
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 100_000)
+    latin = tmp_path / "latin"
+    latin.write_bytes(b"caf\xe9-token")
+    for path, expected in [
+        ("/dev/zero", "SLACK_BOT_TOKEN_FILE: /dev/zero is not a regular file"),
+        (str(tmp_path), "is a folder"),
+        (str(big), "too large to hold a secret"),
+        (str(latin), "not UTF-8"),
+    ]:
+        with pytest.raises(ConfigError, match=expected):
+            Secrets.from_env({"SLACK_BOT_TOKEN_FILE": path})
+
+
+def test_logging_set_up_never_reads_a_device_given_as_a_secret_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    from bot.logs import SECRET_VARIABLES, Redact
+
+    for name in SECRET_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(f"{name}_FILE", raising=False)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it for reading would block for ever
+    monkeypatch.setenv("DISCORD_TOKEN_FILE", str(fifo))
+    monkeypatch.setenv("SLACK_BOT_TOKEN_FILE", "/dev/zero")
+    assert Redact.from_env().values == []
