@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
 from bot.settings import sqlite_file, sqlite_url_problem
+
+# Below this, the first poll cycle's transaction would fail half-way (a cycle writes a few
+# hundred KB at most on a normal day; WAL needs room for it).
+MIN_FREE_BYTES = 1024 * 1024
 
 # SQLite's own words, and what the user can do about each.
 _HINTS = (
@@ -41,6 +46,8 @@ def check_storage(url: str) -> str | None:
     if path is None:
         return None
     folder = path.absolute().parent
+    if shutil.disk_usage(folder).free < MIN_FREE_BYTES:
+        return storage_message(url, f"disk is full (less than {MIN_FREE_BYTES // 1024} KB free)")
     if not _can_create_in(folder):
         return storage_message(url, f"cannot create files in {folder}")
     if not path.exists():

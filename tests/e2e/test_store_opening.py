@@ -124,3 +124,20 @@ def test_processes_starting_together_on_a_new_database_migrate_it_once(tmp_path:
             (migrate.HEAD,)
         ]
         conn.close()
+
+
+def test_check_storage_finds_a_full_disk(tmp_path: Path) -> None:
+    """A real full file system: a 256 KB tmpfs, filled (needs the right to mount; skipped without)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        (mount / "filler").write_bytes(b"\0" * 200 * 1024)
+        found = check_storage(f"sqlite:///{mount / 'radar.db'}")
+        assert found is not None and "disk is full" in found and "free some space" in found
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
