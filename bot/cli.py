@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -385,20 +385,27 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[bold red]radar: error:[/bold red] {_esc(message)}")
     sys.exit(2)
 
 
+def _database_error(exc: BaseException) -> bool:
+    """A SQLAlchemy driver error, checked without importing SQLAlchemy for commands that never
+    loaded it (it costs start-up time)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return module is not None and isinstance(exc, module.DBAPIError)
+
+
 def main() -> None:
     """Entry point: one-line errors for the user's mistakes, tracebacks only for our bugs."""
-    from sqlalchemy.exc import DBAPIError
-
     try:
         app(args=hoist_global_options(sys.argv[1:]), prog_name="radar")
     except RadarError as exc:
         _fail(str(exc))
-    except DBAPIError as exc:
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
         # The database failed after a good start (disk full, file made read-only, removed).
         from bot.settings import load_settings
         from bot.store.health import storage_message
@@ -407,7 +414,7 @@ def main() -> None:
             url = load_settings(_state.get("config")).storage.url
         except RadarError:
             url = "the database"
-        _fail(storage_message(url, str(exc.orig)))
+        _fail(storage_message(url, str(getattr(exc, "orig", exc))))
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

@@ -121,15 +121,6 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database).expanduser()
 
 
-def missing_sqlite_folder(url: str) -> Path | None:
-    """The folder a sqlite:/// URL's file would live in, when that folder does not exist."""
-    database = sqlite_file(url)
-    if database is None:
-        return None
-    folder = database.absolute().parent
-    return None if folder.is_dir() else folder
-
-
 def sqlite_url_problem(url: str) -> str | None:
     """What makes a sqlite:/// URL unusable before any connection is tried; None if nothing."""
     if "\x00" in url:
