@@ -247,7 +247,7 @@ def feeds_check(config: ConfigOption = None) -> None:
 
 @app.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
-    """Validate the configuration file and the environment, then exit."""
+    """Validate the configuration, the environment and this machine (feed files, outputs, database), then exit."""
     from bot.app import Chat, build_outputs, build_understander
     from bot.settings import ChatEnvironment, Secrets, environment_problems
     from bot.store.health import check_storage
