@@ -23,14 +23,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from bot.chat.replies import Coverage
 from bot.core.models import Destination, Entry, Move, Understanding
 from bot.core.routing import route
 from bot.core.stories import StoryIndex, StoryRef, StoryState, person_keys, title_words
 from bot.errors import ConfigError
-from bot.settings import missing_sqlite_folder
+from bot.settings import sqlite_url_problem
 from bot.store import migrate
+from bot.store.health import storage_message
 from bot.store.schema import (
     deliveries,
     digest_runs,
@@ -175,10 +177,12 @@ def _now() -> datetime:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # The busy timeout first: switching a new file to WAL needs a lock that another process
+    # starting at the same moment may hold.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -204,13 +208,25 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        folder = missing_sqlite_folder(url) if url.startswith("sqlite") else None
-        if folder is not None:
-            raise ConfigError(f"storage.url: folder {folder} does not exist")
+        """Connect, migrate under a lock, and make sure this process may write; any problem is
+        one ConfigError line naming the file and what to do."""
+        problem = sqlite_url_problem(url) if url.startswith("sqlite") else None
+        if problem is not None:
+            raise ConfigError(f"storage.url: {problem}")
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        migrate.upgrade(engine)
+        try:
+            migrate.upgrade(engine)
+            with engine.connect() as conn:
+                # A write that changes nothing, rolled back: SQLite refuses a read-only file
+                # only when a statement would write, and this way it does so before any work
+                # starts rather than in the middle of the first poll.
+                conn.exec_driver_sql("DELETE FROM alembic_version WHERE 1 = 0")
+                conn.rollback()
+        except DBAPIError as exc:
+            engine.dispose()
+            raise ConfigError(storage_message(url, str(exc.orig))) from None
         return cls(engine)
 
     def close(self) -> None:
