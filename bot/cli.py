@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.errors import InputError, RadarError
+from bot.errors import ConfigError, InputError, RadarError
 from bot.logs import setup_logging
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ _state: dict[str, Any] = {"verbose": 0}
 
 @app.callback()
 def _main(
+    config: ConfigOption = None,
     verbose: Annotated[
         int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")
     ] = 0,
@@ -51,13 +52,19 @@ def _main(
     ] = False,
 ) -> None:
     _state["verbose"] = -1 if quiet else verbose
+    _state["config"] = config
     setup_logging(_state["verbose"])
+
+
+def _config(config: Path | None) -> Path | None:
+    """The --config given after the subcommand, else the one given before it."""
+    return config or _state.get("config")
 
 
 def _settings(config: Path | None) -> Any:
     from bot.settings import load_settings
 
-    return load_settings(config)
+    return load_settings(_config(config))
 
 
 def _duration(value: str, name: str = "--since") -> timedelta:
@@ -103,13 +110,14 @@ def poll(
     ] = True,
 ) -> None:
     """Poll every feed once, flag new stories, deliver alerts to every output, print a summary."""
+    from bot.logs import feed_failures_held
     from bot.terminal.progress import poll_with_progress
 
-    with _radar(config) as radar:
+    with _radar(config) as radar, feed_failures_held():
         report, sent = asyncio.run(
             poll_with_progress(radar, radar.store.list_feeds(include_disabled=False), err)
         )
-        _print_report(report, sent)
+    _print_report(report, sent)
 
 
 def _print_report(report: Any, sent: int) -> None:
@@ -124,11 +132,13 @@ def _print_report(report: Any, sent: int) -> None:
         str(report.alerts),
         str(sent),
     )
-    err.print(table)
+    # The summary is the command's output (stdout); each failure is listed here once, the log
+    # line the cycle would also write being held back (bot.logs.feed_failures_held).
+    out.print(table)
     for url, error in list(report.errors.items())[:20]:
-        err.print(f"[red]failed[/red] {_esc(url)}: {_esc(error)}")
+        out.print(f"[red]failed[/red] {_esc(url)}: {_esc(error)}")
     if len(report.errors) > 20:
-        err.print(f"… and {len(report.errors) - 20} more failed feeds (see `radar feeds list`)")
+        out.print(f"… and {len(report.errors) - 20} more failed feeds (see `radar feeds list`)")
 
 
 def _esc(text: str) -> str:
@@ -263,15 +273,22 @@ def feeds_check(config: ConfigOption = None) -> None:
 
 @app.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
-    """Validate the configuration file and the environment, then exit."""
+    """Validate the configuration, the environment and this machine (feed files, outputs, database), then exit."""
     from bot.app import Chat, build_outputs, build_understander
-    from bot.settings import ChatEnvironment, Secrets
+    from bot.settings import ChatEnvironment, Secrets, environment_problems
+    from bot.store.health import check_storage
 
     settings = _settings(config)
     secrets = Secrets.from_env()
     chat = Chat(settings, secrets, ChatEnvironment.from_env())
     build_understander(settings)
     outputs = build_outputs(settings, chat=chat)
+    problems = environment_problems(settings)
+    storage = check_storage(settings.storage.url)
+    if storage is not None:
+        problems.append(f"{settings.source_path}: {storage}")
+    if problems:
+        raise ConfigError("; ".join(problems))
     out.print(
         f"[green]ok[/green] {_esc(str(settings.source_path))}: {len(settings.feeds)} feeds, "
         f"{len(outputs)} outputs, storage {_esc(settings.storage.url)}"
@@ -301,24 +318,30 @@ def classify(
     config: ConfigOption = None,
 ) -> None:
     """Classify items: JSON lines in (id, title, summary[, lang, source, url]), JSON lines out."""
-    from bot.terminal.classify_io import classify_headline, classify_lines
+    from bot.terminal.classify_io import classify_headline, classify_lines, classify_source
 
+    kind = classify_source(source)  # before loading the model: a typo fails at once
     understander = _understander(config)
-    if source is not None and source != "-" and not Path(source).is_file():
+    if kind == "headline":
+        assert source is not None
         classify_headline(out, understander, source)
         return
-    stream = sys.stdin if source in (None, "-") else Path(source).open(encoding="utf-8")  # noqa: SIM115
+    if kind == "stdin":
+        classify_lines(sys.stdin.buffer, sys.stdout, understander)
+        return
+    assert source is not None
     try:
-        classify_lines(stream, sys.stdout, understander)
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
+        with Path(source).open("rb") as stream:
+            classify_lines(stream, sys.stdout, understander)
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror}") from None
 
 
 def _understander(config: Path | None) -> Any:
     from bot.app import build_understander
     from bot.settings import Settings, resolve_config_path
 
+    config = _config(config)
     path = resolve_config_path(config)
     settings = _settings(config) if config or path.exists() else Settings()
     return build_understander(settings)
@@ -344,6 +367,7 @@ def train(
     ] = None,
 ) -> None:
     """Rebuild the classifier from the labelled corpus plus the team's 👍/👎 feedback."""
+    from bot.terminal.paths import writable_file_problem
     from bot.terminal.views import retrain
 
     settings = _settings(config)
@@ -352,16 +376,71 @@ def train(
         raise InputError(
             "train: give --out PATH, or set [classifier] model in the config so the service loads it"
         )
-    retrain(out, settings, Path(target))
+    # Checked first: training takes a while, and its result must have somewhere to go.
+    problem = writable_file_problem(Path(target))
+    if problem is not None:
+        raise InputError(f"train --out: {problem}")
+    retrain(out, settings, Path(target), progress=err)
+
+
+GLOBAL_FLAGS = frozenset(("-v", "-vv", "-vvv", "--verbose", "-q", "--quiet"))
+GLOBAL_WITH_VALUE = frozenset(("-c", "--config"))
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move --config/-c and -v/-q to the front, so that they work before or after the subcommand
+    (and on every command, `demo` included); arguments after `--` stay where they are."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif arg in GLOBAL_WITH_VALUE and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        elif arg.startswith("--config="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]radar: error:[/bold red] {_esc(message)}")
+    sys.exit(2)
+
+
+def _database_error(exc: BaseException) -> bool:
+    """A SQLAlchemy driver error, checked without importing SQLAlchemy for commands that never
+    loaded it (it costs start-up time)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return module is not None and isinstance(exc, module.DBAPIError)
 
 
 def main() -> None:
     """Entry point: one-line errors for the user's mistakes, tracebacks only for our bugs."""
     try:
-        app()
+        app(args=hoist_global_options(sys.argv[1:]), prog_name="radar")
     except RadarError as exc:
-        err.print(f"[bold red]radar: error:[/bold red] {_esc(str(exc))}")
-        sys.exit(2)
+        _fail(str(exc))
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
+        # The database failed after a good start (disk full, file made read-only, removed).
+        from bot.settings import load_settings
+        from bot.store.health import storage_message
+
+        try:
+            url = load_settings(_state.get("config")).storage.url
+        except RadarError:
+            url = "the database"
+        _fail(storage_message(url, str(getattr(exc, "orig", exc))))
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

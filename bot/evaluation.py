@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +55,9 @@ def facts_of(title: str, summary: str) -> dict[str, float]:
 
 
 def train_model(
-    extra: Iterable[Example] = (), corpus: Sequence[Labelled] | None = None
+    extra: Iterable[Example] = (),
+    corpus: Sequence[Labelled] | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> LinearModel:
     rows = [r for r in (corpus or load_corpus()) if r.split == "train"]
     examples: list[Example] = [(facts_of(r.title, r.summary), r.labels) for r in rows]
@@ -63,7 +65,7 @@ def train_model(
     # description, and the model must not depend on one.
     examples.extend((facts_of(r.title, ""), r.labels) for r in rows)
     examples.extend(extra)
-    return train(examples)
+    return train(examples, progress=progress)
 
 
 def feedback_training_examples(store: Store) -> list[Example]:

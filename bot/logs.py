@@ -6,6 +6,8 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.logging import RichHandler
 
@@ -29,6 +31,8 @@ def setup_logging(verbosity: int = 0) -> None:
             )
         )
     handler.addFilter(Redact.from_env())
+    if verbosity < 2:
+        handler.addFilter(drop_library_noise)
     root.addHandler(handler)
     root.setLevel(level)
     # Libraries speak only when something is wrong, unless the user asks for debug output.
@@ -77,11 +81,13 @@ class Redact(logging.Filter):
         for name in SECRET_VARIABLES:
             value = os.environ.get(name, "")
             path = os.environ.get(f"{name}_FILE")
-            if not value and path:
+            if not value and path and os.path.isfile(path):
                 try:
-                    with open(path, encoding="utf-8") as fh:
-                        value = fh.read()
-                except OSError:
+                    # Regular files only, and capped: /dev/zero or a FIFO must not hang start-up
+                    # here; the settings then refuse them in one line.
+                    with open(path, "rb") as fh:
+                        value = fh.read(64 * 1024).decode("utf-8", "replace")
+                except (OSError, ValueError):
                     value = ""  # the settings report an unreadable file, in one line
             values.append(value.strip())
         return cls(values)
@@ -96,3 +102,36 @@ class Redact(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         return True
+
+
+# Library warnings that say nothing the user can act on: Radar has no voice features, asks
+# Discord for no intents on purpose (interactions need none), and hands Bolt a ready client.
+LIBRARY_NOISE = (
+    ("discord", "voice will NOT be supported"),
+    ("discord", "Guilds intent seems to be disabled"),
+    ("discord", "Privileged message content intent is missing"),
+    ("", "`token` will be unused"),
+)
+
+
+def drop_library_noise(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return not any(
+        record.name.startswith(prefix) and words in message for prefix, words in LIBRARY_NOISE
+    )
+
+
+def _not_a_feed_failure(record: logging.LogRecord) -> bool:
+    return not (record.name == "radar.cycle" and str(record.msg).startswith("feed %s failed"))
+
+
+@contextmanager
+def feed_failures_held() -> Iterator[None]:
+    """While a command prints its own list of failed feeds, keep the cycle's log line for each
+    out of the way, so that every failure is reported once."""
+    cycle = logging.getLogger("radar.cycle")
+    cycle.addFilter(_not_a_feed_failure)
+    try:
+        yield
+    finally:
+        cycle.removeFilter(_not_a_feed_failure)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,12 +22,88 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.durations import parse_duration, parse_size
+from bot.core.durations import format_duration, parse_duration, parse_size
 from bot.core.models import TOPICS
 from bot.errors import ConfigError
 
+
+def _within(low: float, high: float) -> Callable[[float], float]:
+    """A duration bound, worded in the units the user writes ('at least 2s', 'at most 365d')."""
+
+    def check(value: float) -> float:
+        if value < low:
+            raise ValueError(
+                f"{format_duration(value)} is too short: use at least {format_duration(low)}"
+            )
+        if value > high:
+            raise ValueError(
+                f"{format_duration(value)} is too long: use at most {format_duration(high)}"
+            )
+        return value
+
+    return check
+
+
+DAY = 86400.0
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
-Bytes = Annotated[int, BeforeValidator(parse_size)]
+# The scheduler polls in whole seconds and adds intervals to dates: below 2 s it spins (or fails),
+# and far beyond a year the date arithmetic overflows.
+Interval = Annotated[
+    float, BeforeValidator(parse_duration), AfterValidator(_within(2.0, 365 * DAY))
+]
+# 0 would turn the timeout off (aiohttp's meaning); a feed that answers after ten minutes is dead.
+Timeout = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_within(0.1, 600.0))]
+Bytes = Annotated[int, BeforeValidator(parse_size), Field(ge=1, le=1024**3)]
+
+
+def _path_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL byte")
+    return value
+
+
+LocalPath = Annotated[Path, BeforeValidator(lambda v: _path_text(v) if isinstance(v, str) else v)]
+
+
+def _file_kind_problem(path: Path, special_ok: bool = False) -> str | None:
+    """Why an existing path cannot be read or written as an ordinary file; None if it can (or is
+    missing). special_ok lets devices and pipes through: the service copes with those (reads are
+    capped, a failed write is one output's failure), so only `check-config` refuses them."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return f"{_nearest_file(path)} is a file, not a folder"
+    except OSError as exc:
+        return f"{path}: {exc.strerror}"
+    if stat.S_ISDIR(mode):
+        return f"{path} is a folder, not a file"
+    if not stat.S_ISREG(mode) and not special_ok:
+        # /dev/zero, /dev/full, a FIFO: reads never end or writes always fail.
+        return f"{path} is not a regular file (a device, pipe or socket)"
+    return None
+
+
+def _nearest_file(path: Path) -> Path:
+    """Path itself or its nearest ancestor that exists (to name a file standing where a folder should)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why the folder that would hold `path` cannot; None when it exists as a folder."""
+    folder = path.expanduser().absolute().parent
+    if folder.is_dir():
+        return None
+    existing = _nearest_file(folder)
+    if existing.exists() and not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    return f"folder {folder} does not exist; create it or change the path"
+
+
 TopicName = Literal["talent_war", "agi"]
 
 DEFAULT_USER_AGENT = "Radar/0.1 (+https://github.com/radar-bot/radar; AI news watcher)"
@@ -33,13 +113,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def missing_sqlite_folder(url: str) -> Path | None:
-    """The folder a sqlite:/// URL's file would live in, when that folder does not exist."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a sqlite:/// URL names; None for an in-memory database."""
     database = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
-    if not database or database == ":memory:":
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
-    folder = Path(database).expanduser().resolve().parent
-    return None if folder.is_dir() else folder
+    return Path(database).expanduser()
+
+
+def sqlite_url_problem(url: str) -> str | None:
+    """What makes a sqlite:/// URL unusable before any connection is tried; None if nothing."""
+    if "\x00" in url:
+        return "contains a NUL byte"
+    database = sqlite_file(url)
+    if database is None:
+        return None
+    return folder_problem(database) or _file_kind_problem(database)
 
 
 class StorageSettings(_Strict):
@@ -48,53 +137,92 @@ class StorageSettings(_Strict):
     @field_validator("url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
-        if not value.startswith("sqlite"):
+        if not value.startswith("sqlite:///") and value != "sqlite://":
             raise ValueError("only sqlite:/// URLs are supported for now")
-        folder = missing_sqlite_folder(value)
-        if folder is not None:
-            raise ValueError(f"folder {folder} does not exist; create it or change the path")
+        problem = sqlite_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
+
+
+def local_feed_path(url: str) -> Path | None:
+    """The file a feed URL names (a file:// URL or a plain path); None for http(s) URLs."""
+    if url.startswith(("http://", "https://")):
+        return None
+    if url.startswith("file://"):
+        return Path(unquote(urlsplit(url).path))
+    return Path(url).expanduser()
 
 
 class FeedSettings(_Strict):
     url: str
     name: str | None = None
     language: Literal["en", "fr"] | None = None
-    interval: Seconds | None = None
+    interval: Interval | None = None
     enabled: bool = True
 
     @field_validator("url")
     @classmethod
     def _has_scheme_or_path(cls, value: str) -> str:
-        value = value.strip()
+        value = _path_text(value.strip())
         if not value:
             raise ValueError("must not be empty")
         if "://" in value and not value.startswith(("http://", "https://", "file://")):
             raise ValueError("must be an http(s):// or file:// URL, or a local path")
+        if value.startswith(("http://", "https://")):
+            problem = _http_url_problem(value)
+            if problem:
+                raise ValueError(f"{value!r} {problem}")
+            return value
+        path = local_feed_path(value)
+        problem = _file_kind_problem(path, special_ok=True) if path is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
 
+def _http_url_problem(url: str) -> str | None:
+    if any(c.isspace() for c in url):
+        return "contains spaces (write them as %20)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if not parts.hostname:
+        return "has no host name"
+    return None
+
+
 class PollSettings(_Strict):
-    interval: Seconds = 600.0
-    jitter: Seconds = 60.0
+    interval: Interval = 600.0
+    jitter: Annotated[Seconds, AfterValidator(_within(0.0, DAY))] = 60.0
     concurrency: int = Field(50, ge=1, le=1000)
     per_host: int = Field(4, ge=1, le=100)
-    connect_timeout: Seconds = 10.0
-    timeout: Seconds = 30.0
+    connect_timeout: Timeout = 10.0
+    timeout: Timeout = 30.0
     max_body: Bytes = 5 * 1024 * 1024
-    max_backoff: Seconds = 6 * 3600.0
-    first_poll_window: Seconds = 24 * 3600.0
+    max_backoff: Annotated[Seconds, AfterValidator(_within(1.0, 30 * DAY))] = 6 * 3600.0
+    first_poll_window: Annotated[Seconds, AfterValidator(_within(0.0, 3653 * DAY))] = 24 * 3600.0
     user_agent: str = DEFAULT_USER_AGENT
 
 
 class ClassifierSettings(_Strict):
     talent_war: float | None = Field(None, ge=0.0, le=1.0)  # None: the model's own threshold
     agi: float | None = Field(None, ge=0.0, le=1.0)
-    model: Path | None = None  # None: the model shipped in the package
+    model: LocalPath | None = None  # None: the model shipped in the package
+
+    @field_validator("model")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        problem = _file_kind_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class StoriesSettings(_Strict):
-    window: Seconds = 72 * 3600.0
+    window: Annotated[Seconds, AfterValidator(_within(60.0, 365 * DAY))] = 72 * 3600.0
 
 
 class ConsoleOutput(_Strict):
@@ -110,9 +238,21 @@ class ConsoleOutput(_Strict):
 
 class JsonlOutput(_Strict):
     type: Literal["jsonl"]
-    path: Path
+    path: LocalPath
     topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
     min_score: float = Field(0.0, ge=0.0, le=1.0)
+
+    @field_validator("path")
+    @classmethod
+    def _writable_file(cls, value: Path) -> Path:
+        problem = _file_kind_problem(value, special_ok=True)
+        if problem is None and not value.exists():
+            existing = _nearest_file(value.absolute())
+            if existing.exists() and not existing.is_dir():
+                problem = f"{existing} is a file, not a folder"
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def key(self) -> str:
@@ -249,7 +389,8 @@ class SlackSettings(_Strict):
     host: str = "0.0.0.0"  # HTTP mode only: where POST /slack/events listens
     port: int = Field(3000, ge=0, le=65535)  # 0: any free port (tests)
     admins: list[str] = Field(default_factory=list)  # user IDs allowed `feeds add|remove`
-    per_channel_interval: Seconds = 1.0  # at most one message per channel this often
+    # at most one message per channel this often
+    per_channel_interval: Annotated[Seconds, AfterValidator(_within(0.0, 60.0))] = 1.0
 
 
 class DiscordSettings(_Strict):
@@ -276,15 +417,32 @@ class Secrets(BaseModel):
             raw = env.get(key)
             file_path = env.get(f"{key}_FILE")
             if raw is None and file_path:
-                try:
-                    raw = Path(file_path).read_text(encoding="utf-8").strip()
-                except OSError as exc:
-                    raise ConfigError(
-                        f"environment: {key}_FILE: cannot read {file_path}: {exc.strerror}"
-                    ) from None
+                raw = _read_secret_file(f"{key}_FILE", Path(file_path))
             if raw:
                 values[name] = SecretStr(raw)
         return cls(**values)
+
+
+MAX_SECRET_BYTES = 64 * 1024  # tokens are short; a bigger file is the wrong file
+
+
+def _read_secret_file(variable: str, path: Path) -> str:
+    """A secret from a NAME_FILE path: a regular UTF-8 file, read with a cap (never /dev/zero
+    for ever)."""
+    problem = _file_kind_problem(path)
+    if problem is not None:
+        raise ConfigError(f"environment: {variable}: {problem}")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SECRET_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"environment: {variable}: cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_SECRET_BYTES:
+        raise ConfigError(f"environment: {variable}: {path} is too large to hold a secret")
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"environment: {variable}: {path} is not UTF-8 text") from None
 
 
 class ChatEnvironment(BaseModel):
@@ -371,31 +529,80 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read and validate one TOML file; every problem becomes a one-line ConfigError."""
     config_path = resolve_config_path(path)
+    problem = _file_kind_problem(config_path)
+    if problem is not None:
+        raise ConfigError(problem)  # e.g. --config /dev/zero would be read for ever
     try:
-        raw = config_path.read_bytes()
+        with config_path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         hint = " (pass --config PATH or set RADAR_CONFIG)" if path is None else ""
         raise ConfigError(f"{config_path}: file not found{hint}") from None
     except OSError as exc:
         raise ConfigError(f"{config_path}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{config_path}: larger than {MAX_CONFIG_BYTES // 1024**2} MB; not a config file"
+        )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{config_path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config_path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{config_path}: invalid TOML: arrays or tables nested too deeply"
+        ) from None
     return settings_from_dict(data, source=config_path)
 
 
+MAX_CONFIG_BYTES = 4 * 1024**2
+MAX_REPORTED = 10  # problems named in the one error line
+
+
 def settings_from_dict(data: dict[str, Any], source: Path | None = None) -> Settings:
+    """Validate settings; every problem found is named, all of them on one line."""
     label = str(source) if source else "settings"
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        msg = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling against config/radar.toml)"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{label}: {_format_loc(tuple(first['loc']))}: {msg}{more}") from None
+        problems = []
+        for error in exc.errors():
+            msg = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling against config/radar.toml)"
+            problems.append(f"{_format_loc(tuple(error['loc']))}: {msg}")
+        if len(problems) > MAX_REPORTED:
+            problems[MAX_REPORTED:] = [f"and {len(problems) - MAX_REPORTED} more"]
+        raise ConfigError(f"{label}: " + "; ".join(problems)) from None
+    except RecursionError:
+        raise ConfigError(f"{label}: values nested too deeply") from None
     return settings.model_copy(update={"source_path": source})
+
+
+def environment_problems(settings: Settings) -> list[str]:
+    """What `check-config` finds on this machine beyond the file's own validity: local feed files
+    that are missing, output folders that cannot be written. Each problem is one line."""
+    where = f"{settings.source_path}: " if settings.source_path else ""
+    problems: list[str] = []
+    for i, feed in enumerate(settings.feeds):
+        path = local_feed_path(feed.url)
+        if path is None or not feed.enabled:
+            continue
+        if not path.exists():
+            problems.append(
+                f"{where}feeds[{i}].url: {feed.url!r} is neither an http(s):// URL nor an existing file"
+            )
+        elif problem := _file_kind_problem(path):
+            problems.append(f"{where}feeds[{i}].url: {problem}")
+    for i, out in enumerate(settings.outputs):
+        if isinstance(out, JsonlOutput):
+            if problem := _file_kind_problem(out.path):
+                problems.append(f"{where}outputs[{i}].path: {problem}")
+                continue
+            existing = _nearest_file(out.path.absolute())
+            target = out.path if out.path.exists() else existing
+            if not os.access(target, os.W_OK):
+                problems.append(f"{where}outputs[{i}].path: {target} is not writable by this user")
+    return problems

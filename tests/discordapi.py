@@ -4,11 +4,12 @@ It runs in its own thread and event loop (like tests/feedserver.py), keeps the m
 webhooks and application commands it is sent (attachments of multipart messages included), records every call, and can be told to fail the next
 matching requests the way Discord does: 429 with its rate-limit headers, 403 50013, 404 10003...
 Responses carry 'Via', as Discord's do: discord.py treats a 429 without it as a Cloudflare ban.
+Ids are time-based snowflakes; a message created with a nonce and enforce_nonce comes back instead
+of a new one when the same author reuses the nonce within `nonce_window` seconds.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import threading
@@ -34,6 +35,7 @@ ERROR_MESSAGES = {
     160004: "A thread has already been created for this message",
 }
 DEFAULT_CODES = {401: 0, 403: 50013, 404: 10003}
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 @dataclass
@@ -73,6 +75,18 @@ class Thread:
     auto_archive_duration: int
 
 
+class _Snowflakes:
+    """Ids as Discord makes them: the creation time in the top bits, so `after` a time works."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def __next__(self) -> int:
+        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last = max(self._last + 1, now)
+        return self._last
+
+
 @dataclass
 class _State:
     channels: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
@@ -96,8 +110,11 @@ class DiscordAPI(ThreadedServer):
         self.calls: list[Call] = []
         self._state = _State()
         self._faults: list[_Fault] = []
-        self._ids = itertools.count(1_300_000_000_000_000_000)
+        self._ids = _Snowflakes()
         self._lock = threading.Lock()
+        # Discord checks an enforced nonce "in the past few minutes"; tests may shorten it.
+        self.nonce_window = 300.0
+        self._nonces: dict[tuple[str, str], tuple[float, int, int]] = {}  # → (when, channel, id)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -361,7 +378,7 @@ class DiscordAPI(ThreadedServer):
         if parts[0] == "applications" and method == "PUT":
             return self._put_commands(parts[1:], body)
         if parts[0] == "channels":
-            return self._channels(method, parts[1:], body)
+            return self._channels(method, parts[1:], body, dict(request.query))
         return self._error(404, 0)
 
     # -- objects ---------------------------------------------------------------------------------
@@ -435,6 +452,33 @@ class DiscordAPI(ThreadedServer):
             message["webhook_id"] = str(webhook_id)
         return message
 
+    def _create(
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        author: dict[str, Any],
+        webhook_id: int | None,
+    ) -> web.Response:
+        """Create a message. With a nonce and enforce_nonce, a nonce the same author used in the
+        last `nonce_window` seconds returns that earlier message and creates nothing."""
+        nonce = body.get("nonce")
+        key = (str(author["id"]), str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            with self._lock:
+                earlier = self._nonces.get(key)
+                if earlier is not None and time.monotonic() - earlier[0] < self.nonce_window:
+                    stored = self._state.channels.get(earlier[1], {}).get(earlier[2])
+                    if stored is not None:
+                        return self._json(dict(stored))
+        message = self._message(channel_id, body, author, webhook_id)
+        if nonce is not None:
+            message["nonce"] = nonce
+        self._store(channel_id, message)
+        if nonce is not None:
+            with self._lock:
+                self._nonces[key] = (time.monotonic(), channel_id, int(message["id"]))
+        return self._json(message)
+
     def _store(self, channel_id: int, message: dict[str, Any]) -> None:
         with self._lock:
             self._state.channels.setdefault(channel_id, {})[int(message["id"])] = message
@@ -452,7 +496,9 @@ class DiscordAPI(ThreadedServer):
 
     # -- routes ----------------------------------------------------------------------------------
 
-    def _channels(self, method: str, parts: list[str], body: Any) -> web.Response:
+    def _channels(
+        self, method: str, parts: list[str], body: Any, query: dict[str, str]
+    ) -> web.Response:
         channel_id = int(parts[0])
         with self._lock:
             known = channel_id in self._state.channels
@@ -461,10 +507,10 @@ class DiscordAPI(ThreadedServer):
             return self._error(404, 10003)
         if method == "GET" and len(parts) == 1:
             return self._json(self._channel_object(channel_id, thread))
+        if method == "GET" and parts[1:] == ["messages"]:
+            return self._history(channel_id, query)
         if method == "POST" and parts[1:] == ["messages"]:
-            message = self._message(channel_id, body or {}, self._bot_user(), None)
-            self._store(channel_id, message)
-            return self._json(message)
+            return self._create(channel_id, body or {}, self._bot_user(), None)
         if method == "PATCH" and len(parts) == 3 and parts[1] == "messages":
             return self._edit(channel_id, int(parts[2]), body or {})
         if (
@@ -475,6 +521,20 @@ class DiscordAPI(ThreadedServer):
         ):
             return self._start_thread(channel_id, int(parts[2]), body or {})
         return self._error(404, 0)
+
+    def _history(self, channel_id: int, query: dict[str, str]) -> web.Response:
+        """GET messages: the `limit` (≤ 100) messages right after `after` (or the newest), newest
+        first, as Discord answers."""
+        limit = max(1, min(int(query.get("limit") or 50), 100))
+        with self._lock:
+            stored = sorted(self._state.channels.get(channel_id, {}).items())
+        if "after" in query:
+            after = int(query["after"])
+            chosen = [m for mid, m in stored if mid > after][:limit]
+        else:
+            chosen = [m for _, m in stored][-limit:]
+        # Discord returns no nonce on fetched messages: only the create answer carries it.
+        return self._json([{k: v for k, v in m.items() if k != "nonce"} for m in reversed(chosen)])
 
     def _channel_object(self, channel_id: int, thread: Thread | None) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -3,7 +3,9 @@
 Like tests/feedserver.py it runs in its own thread and event loop, so in-process async tests and
 `radar` subprocesses can both reach it. It keeps every call and every posted message, checks the
 bearer token, resolves channel names, answers Slack's errors (HTTP 200 with ok=false, 429 with
-Retry-After) and can be told to fail the next calls of a method.
+Retry-After) and can be told to fail the next calls of a method. Messages keep their metadata,
+which `conversations.history` / `conversations.replies` return only with include_all_metadata;
+`ts` is the posting time, as Slack's is.
 
 Files arrive as Slack's files.uploadV2 sends them: `files.getUploadURLExternal` hands out an upload
 URL on this server, the bytes are POSTed there, and `files.completeUploadExternal` shares them in
@@ -122,7 +124,7 @@ class SlackAPI(ThreadedServer):
         self._tickets: set[str] = set()  # issued by apps.connections.open, each usable once
         self._ticket_numbers = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []  # open, hello already sent
-        self._next_ts = 1_700_000_000
+        self._next_ts = 0  # microseconds
         self._lock = threading.Lock()
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
@@ -133,6 +135,9 @@ class SlackAPI(ThreadedServer):
             "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "apps.connections.open": self._connections_open,
+            "conversations.list": self._list,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -403,6 +408,9 @@ class SlackAPI(ThreadedServer):
         thread_ts = params.get("thread_ts")
         if thread_ts:
             message["thread_ts"] = str(thread_ts)
+        metadata = _metadata(params)
+        if metadata is not None:
+            message["metadata"] = metadata
         self.posted.append(message)
         return {"channel": channel, "ts": message["ts"], "message": _public(message)}
 
@@ -418,6 +426,9 @@ class SlackAPI(ThreadedServer):
         if found is None:
             raise SlackError("message_not_found")
         changes = self._message(params, limit=50)
+        metadata = _metadata(params)
+        if metadata is not None:  # Slack keeps a message's metadata unless an edit replaces it
+            changes["metadata"] = metadata
         found.update(changes)
         found["edited"] = {"user": self.bot_user_id, "ts": self._ts()}
         return {"channel": channel, "ts": ts, "text": found["text"], "message": _public(found)}
@@ -431,6 +442,63 @@ class SlackAPI(ThreadedServer):
         message.update(channel=channel, user=user, ts=self._ts())
         self.ephemerals.append(message)
         return {"message_ts": message["ts"]}
+
+    def _list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels, as `{"id", "name", "is_member"}`, paged by `cursor`."""
+        every = [
+            {"id": cid, "name": name, "is_channel": True, "is_member": cid not in self.not_in}
+            for name, cid in sorted(self.channels.items())
+        ]
+        limit = min(int(params.get("limit") or 100), 1000)
+        start = int(params.get("cursor") or 0)
+        more = start + limit < len(every)
+        return {
+            "channels": every[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's top-level messages, newest first, `oldest` < ts, paged by `cursor`;
+        metadata only with include_all_metadata, as Slack answers."""
+        channel = self._member_channel(params, ids_only=True)
+        found = [
+            m
+            for m in reversed(self.posted)
+            if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"])
+        ]
+        return self._page(found, params)
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then the replies oldest first; `oldest` filters the replies."""
+        channel = self._member_channel(params, ids_only=True)
+        ts = str(params.get("ts") or "")
+        parent = next((m for m in self.posted if m["channel"] == channel and m["ts"] == ts), None)
+        if parent is None:
+            raise SlackError("thread_not_found")
+        replies = [
+            m
+            for m in self.posted
+            if m["channel"] == channel and m.get("thread_ts") == ts and m["ts"] != ts
+        ]
+        return self._page([parent, *replies], params)
+
+    @staticmethod
+    def _page(found: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        oldest = float(params.get("oldest") or 0)
+        found = [m for m in found if float(m["ts"]) > oldest]
+        limit = min(int(params.get("limit") or 100), 1000)
+        start = int(params.get("cursor") or 0)
+        page = found[start : start + limit]
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = [
+            {k: v for k, v in _public(m).items() if with_metadata or k != "metadata"} for m in page
+        ]
+        more = start + limit < len(found)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user_id") or "")
@@ -519,9 +587,10 @@ class SlackAPI(ThreadedServer):
             return channel
         return self.channels.get(channel.removeprefix("#"))
 
-    def _member_channel(self, params: dict[str, Any]) -> str:
-        channel = self._resolve(str(params.get("channel") or ""))
-        if channel is None:
+    def _member_channel(self, params: dict[str, Any], *, ids_only: bool = False) -> str:
+        given = str(params.get("channel") or "")
+        channel = self._resolve(given)
+        if channel is None or (ids_only and channel != given):  # history methods take IDs only
             raise SlackError("channel_not_found")
         if channel in self.not_in:
             raise SlackError("not_in_channel")
@@ -550,8 +619,10 @@ class SlackAPI(ThreadedServer):
         return message
 
     def _ts(self) -> str:
-        self._next_ts += 1
-        return f"{self._next_ts}.000100"
+        # Slack's ts is the posting time (seconds.microseconds), unique within a channel.
+        now = int(time.time() * 1_000_000)
+        self._next_ts = max(self._next_ts + 1, now)
+        return f"{self._next_ts // 1_000_000}.{self._next_ts % 1_000_000:06d}"
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
@@ -577,6 +648,20 @@ def _json_field(value: Any) -> Any:
         except ValueError:
             raise SlackError("invalid_arguments") from None
     return value
+
+
+def _metadata(params: dict[str, Any]) -> dict[str, Any] | None:
+    """Message metadata as Slack stores it: an event_type and an object event_payload."""
+    if params.get("metadata") in (None, ""):
+        return None
+    metadata = _json_field(params["metadata"])
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:

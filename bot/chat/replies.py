@@ -69,6 +69,7 @@ class Coverage:
     url: str
     source: str
     published: datetime | None = None
+    item_id: int | None = None  # the stored article: what marks its reply as sent on the platform
 
 
 @dataclass(frozen=True, slots=True)

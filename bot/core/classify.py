@@ -71,11 +71,25 @@ class LinearModel:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> LinearModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        """Read a model file; ValueError (one line) when it is not a model `radar train` wrote."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise ValueError("not a JSON model file") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: object) -> LinearModel:
+        if not isinstance(data, dict):
+            raise ValueError("not a model: expected a JSON object")
+        thresholds = _numbers(_table(data, "thresholds"), "thresholds")
+        missing = [t for t in TOPICS if t not in thresholds]
+        if missing:
+            raise ValueError(f"not a model: no threshold for {', '.join(missing)}")
         return cls(
-            weights={t: dict(w) for t, w in data["weights"].items()},
-            bias=dict(data["bias"]),
-            thresholds=dict(data["thresholds"]),
+            weights={t: _numbers(w, f"weights.{t}") for t, w in _table(data, "weights").items()},
+            bias=_numbers(_table(data, "bias"), "bias"),
+            thresholds=thresholds,
             version=str(data.get("version", "radar-linear-1")),
         )
 
@@ -100,6 +114,22 @@ class LinearModel:
                 total += w * value
                 contributions.append((w * value, name))
         return sigmoid(total), contributions
+
+
+def _table(data: Mapping[str, object], key: str) -> Mapping[str, object]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise ValueError(f"not a model: {key!r} must be an object")
+    return value
+
+
+def _numbers(value: object, where: str) -> dict[str, float]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in value.values()
+    ):
+        raise ValueError(f"not a model: {where} must map names to numbers")
+    return {str(k): float(v) for k, v in value.items()}
 
 
 class Classifier:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION = re.compile(
@@ -15,14 +16,30 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as '10m', '24h' or '7d'")
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(value)
-    match = _DURATION.match(value)
-    if not match:
-        raise ValueError(f"{value!r} is not a duration such as '90s', '10m', '24h' or '7d'")
-    unit = (match.group(2) or "s")[0].lower()
-    return float(match.group(1)) * _UNIT_SECONDS[unit]
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a duration such as '90s', '10m', '24h' or '7d'")
+        unit = (match.group(2) or "s")[0].lower()
+        seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if not math.isfinite(seconds) or seconds > MAX_SECONDS:
+        raise ValueError(f"{value!r} is too long a duration")
+    return seconds
+
+
+# About 30 years: anything longer is a typo, and beyond it date arithmetic overflows.
+MAX_SECONDS = 1e9
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest exact spelling of a duration: 2s, 90s, 10m, 6h, 365d (fractions stay in seconds)."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g|kib|mib|gib)?\s*$", re.I)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.core.classify import LinearModel, sigmoid
 from bot.core.models import TOPICS
@@ -13,6 +13,7 @@ Example = tuple[Mapping[str, float], frozenset[str]]  # facts, true labels
 
 
 WORD_PREFIXES = ("t:", "w:")
+TRAIN_FOLDS = 5  # cross-validation folds that choose each topic's threshold
 
 
 def fit_topic(
@@ -75,11 +76,14 @@ def best_threshold(scores: Sequence[float], ys: Sequence[int], beta: float = 0.7
 
 def train(
     examples: Sequence[Example],
-    folds: int = 5,
+    folds: int = TRAIN_FOLDS,
     seed: int = 7,
     l2: float = 0.003,
     l2_words: float = 0.001,
+    progress: Callable[[], None] | None = None,
 ) -> LinearModel:
+    """Fit each topic: `folds` held-out fits to choose its threshold, then one on everything.
+    `progress` is called after each of those len(TOPICS) * (folds + 1) fits."""
     weights: dict[str, dict[str, float]] = {}
     bias: dict[str, float] = {}
     thresholds: dict[str, float] = {}
@@ -96,6 +100,10 @@ def train(
             )
             for i in range(k, len(xs), folds):
                 held_scores[i] = sigmoid(b + sum(w.get(f, 0.0) * v for f, v in xs[i].items()))
+            if progress is not None:
+                progress()
         thresholds[topic] = best_threshold(held_scores, ys)
         weights[topic], bias[topic] = fit_topic(xs, ys, l2=l2, l2_words=l2_words)
+        if progress is not None:
+            progress()
     return LinearModel(weights=weights, bias=bias, thresholds=thresholds)

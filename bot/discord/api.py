@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import discord.gateway
 import discord.http
 import discord.webhook.async_
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
+_DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
 
 _WEBHOOK_PATH = r"/webhooks/(?P<id>[0-9]{17,20})/(?P<token>[A-Za-z0-9._-]{20,})/?"
 _DISCORD_WEBHOOK = re.compile(
@@ -39,6 +41,18 @@ def configure_api_base(base_url: str | None) -> str:
 
 def current_api_base() -> str:
     return discord.http.Route.BASE
+
+
+async def use_the_apis_gateway(http: discord.http.HTTPClient) -> None:
+    """Behind another API base (a proxy, a test stand-in), open the gateway that API names
+    (GET /gateway/bot) rather than discord.py's built-in wss://gateway.discord.gg; raises
+    discord.GatewayNotFound when it names none. Process-wide, like configure_api_base."""
+    base = current_api_base()
+    gateway = _DISCORD_GATEWAY
+    if base != DEFAULT_API_BASE:
+        _, url, _ = await http.get_bot_gateway()
+        gateway = type(_DISCORD_GATEWAY)(url)  # the URL class discord.py uses (yarl's)
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
 @dataclass(frozen=True, slots=True)

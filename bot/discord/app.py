@@ -7,6 +7,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import discord
@@ -17,7 +18,7 @@ from bot.chat.commands import Command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Coverage, Reply
 from bot.core.models import Alert, Destination
-from bot.discord.api import configure_api_base
+from bot.discord.api import configure_api_base, use_the_apis_gateway
 from bot.discord.bot_output import DiscordBotOutput
 from bot.discord.errors import TokenRefused, delivery_error
 from bot.discord.render import reply_payload
@@ -223,6 +224,7 @@ class DiscordPlatform:
 
     async def _connect(self) -> None:
         try:
+            await use_the_apis_gateway(self.client.http)
             await self.client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
@@ -306,6 +308,12 @@ class ChannelOutput:
             raise error from None
         except Exception as exc:  # Discord unreachable or answering 5xx: retried later
             raise delivery_error(exc, f"Discord channel {self.chat_channel}") from None
+
+    async def find_earlier(
+        self, alert: Alert, parent_ref: str | None, coverage: Coverage | None, since: datetime
+    ) -> str | None:
+        await self._login()
+        return await self.inner.find_earlier(alert, parent_ref, coverage, since)
 
     async def post_reply(self, reply: Reply) -> str | None:
         await self._login()

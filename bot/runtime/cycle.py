@@ -11,15 +11,25 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.chat.replies import Coverage
 from bot.core.models import Alert, CycleReport, Destination
 from bot.core.schedule import next_after_failure, next_after_success
 from bot.core.stories import StoryIndex
 from bot.errors import FeedError
 from bot.outputs.base import DeliveryError, Output, isolated
+from bot.outputs.once import FindsEarlierSends
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
-from bot.store.repository import FeedRow, FeedSuccess, NewItem, NotModified, Store, StoryRow
+from bot.store.repository import (
+    DeliveryRow,
+    FeedRow,
+    FeedSuccess,
+    NewItem,
+    NotModified,
+    Store,
+    StoryRow,
+)
 
 if TYPE_CHECKING:
     from bot.app import Chat
@@ -348,11 +358,7 @@ class Radar:
                         self.store.mark_skipped(row.id, f"source {source!r} is muted", now)
                         continue
                     try:
-                        if row.kind == "alert":
-                            ref = await isolated(output.send(alert))
-                        else:
-                            parent = row.parent_ref or ""
-                            ref = await isolated(output.send_followup(alert, parent, coverage))
+                        ref = await isolated(self._send(output, row, alert, coverage))
                     except DeliveryError as exc:
                         self._delivery_failed(
                             row.id,
@@ -367,6 +373,22 @@ class Radar:
                     self.store.mark_sent(row.id, ref, self.clock())
                     sent += 1
             return sent
+
+    async def _send(
+        self, output: Output, row: DeliveryRow, alert: Alert, coverage: Coverage | None
+    ) -> str | None:
+        """Send one delivery. One an earlier attempt may have posted is first looked for on the
+        platform, where it allows a check: found, its message is adopted instead of sent again."""
+        if row.in_doubt and row.created_at is not None and isinstance(output, FindsEarlierSends):
+            earlier = await output.find_earlier(alert, row.parent_ref, coverage, row.created_at)
+            if earlier is not None:
+                log.info(
+                    "delivery %s to %s was already posted; not sent again", row.id, row.destination
+                )
+                return earlier
+        if row.kind == "alert":
+            return await output.send(alert)
+        return await output.send_followup(alert, row.parent_ref or "", coverage)
 
     def _muted(self, key: str, output: Output) -> set[str]:
         """Sources muted in the destination's channel. Chat outputs configured by channel name

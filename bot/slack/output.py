@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -13,9 +14,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat.replies import Coverage, Reply
 from bot.core.models import Alert, Destination
 from bot.outputs.base import DeliveryError, ProblemLog, needs_admin
+from bot.outputs.once import EVENT_TYPE, DeliveryKey
 from bot.slack.render import alert_message, followup_message, reply_message
 
 log = logging.getLogger("radar.slack")
+HISTORY_PAGE = 200  # messages per conversations.history / .replies call
+HISTORY_PAGES = 5  # at most this many calls per check: a bounded look back
+LIST_PAGE, LIST_PAGES = 1000, 10  # conversations.list, to find a channel configured by name
+# How far before a delivery was queued its message is looked for: covers a clock that runs ahead.
+CLOCK_MARGIN = timedelta(minutes=5)
 
 # Errors an admin fixes in Slack (invite the bot, reinstall the app): the alert stays in the
 # outbox and is tried again later, instead of being dropped or retried in a tight loop.
@@ -62,13 +69,16 @@ class SlackChannelOutput:
         # The channel ID Slack answered with: buttons and mutes report IDs, configs may use names.
         self.chat_channel: str | None = channel if not channel.startswith("#") else None
         self.problems = ProblemLog(f"Slack channel {channel}", log)
+        self._unchecked_logged = False
 
     @property
     def destination(self) -> Destination:
         return self._destination
 
     async def send(self, alert: Alert) -> str | None:
-        response = await self._call("chat_postMessage", channel=self.channel, **_post(alert))
+        response = await self._call(
+            "chat_postMessage", channel=self.channel, metadata=_metadata(alert), **_post(alert)
+        )
         channel = str(response.get("channel") or self.channel)
         self.chat_channel = channel
         return f"{channel}:{response['ts']}"
@@ -87,12 +97,114 @@ class SlackChannelOutput:
                 thread_ts=ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=_metadata(alert, coverage),
                 **followup_message(coverage),
             )
             ref = f"{channel}:{reply['ts']}"
-        # The parent shows how many outlets covered the story ("+N sources").
-        await self._call("chat_update", channel=channel, ts=ts, **alert_message(alert))
+        await self._update_parent(alert, channel, ts)
         return ref
+
+    async def _update_parent(self, alert: Alert, channel: str, ts: str) -> None:
+        # The parent shows how many outlets covered the story ("+N sources"); its metadata is
+        # restated, so that the edit never leaves the alert without its delivery key.
+        await self._call(
+            "chat_update", channel=channel, ts=ts, metadata=_metadata(alert), **alert_message(alert)
+        )
+
+    async def find_earlier(
+        self, alert: Alert, parent_ref: str | None, coverage: Coverage | None, since: datetime
+    ) -> str | None:
+        """This delivery's message, if an earlier attempt posted it: the channel's recent history
+        (an alert) or the alert's thread (a reply), searched for the delivery key in the
+        messages' metadata, back to a little before the delivery was queued."""
+        key = DeliveryKey.of(alert, coverage)
+        oldest = f"{(since - CLOCK_MARGIN).timestamp():.6f}"
+        if key.is_alert:
+            channel = await self._channel_id()
+            if channel is None:
+                return None
+            found = await self._search("conversations_history", channel, key, oldest=oldest)
+            return None if found is None else f"{channel}:{found}"
+        channel, _, parent_ts = (parent_ref or "").partition(":")
+        if not parent_ts:
+            return None
+        found = await self._search(
+            "conversations_replies", channel, key, ts=parent_ts, oldest=oldest
+        )
+        if found is None:
+            return None
+        await self._update_parent(alert, channel, parent_ts)  # the step that follows the reply
+        return f"{channel}:{found}"
+
+    async def _channel_id(self) -> str | None:
+        """The channel's ID (Slack's history takes no names): a configured "#name" is looked up
+        in the channel list, a bounded number of pages; None when it cannot be found."""
+        if self.chat_channel is not None:
+            return self.chat_channel
+        name = self.channel.removeprefix("#")
+        cursor: str | None = None
+        for _ in range(LIST_PAGES):
+            try:
+                page = await self.client.conversations_list(
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=LIST_PAGE,
+                    cursor=cursor,
+                )
+            except SlackApiError as exc:
+                if _refused_for_scope(exc):
+                    self._warn_unchecked()
+                    return None
+                raise self.problems.failed(self._error(exc)) from None
+            for channel in page.get("channels") or []:
+                if channel.get("name") == name:
+                    self.chat_channel = str(channel["id"])
+                    return self.chat_channel
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                break
+        return None
+
+    async def _search(
+        self, method: str, channel: str, key: DeliveryKey, **kwargs: Any
+    ) -> str | None:
+        """The ts of the message carrying `key`, within a bounded number of history pages."""
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = await getattr(self.client, method)(
+                    channel=channel,
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                    **kwargs,
+                )
+            except SlackApiError as exc:
+                if _refused_for_scope(exc):
+                    # Without channels:history nothing can be checked: better twice than never.
+                    self._warn_unchecked()
+                    return None
+                raise self.problems.failed(self._error(exc)) from None
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == EVENT_TYPE and key.matches(
+                    metadata.get("event_payload")
+                ):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return None
+        return None
+
+    def _warn_unchecked(self) -> None:
+        if not self._unchecked_logged:
+            self._unchecked_logged = True
+            log.warning(
+                "Slack %s: the app lacks the channels:history/groups:history or channels:read/"
+                "groups:read scope, so an alert a crash interrupted may be posted twice; "
+                "reinstall the app from config/slack-manifest.yaml",
+                self.channel,
+            )
 
     async def post_reply(self, reply: Reply) -> str | None:
         response = await self._call(
@@ -160,6 +272,16 @@ def error_code(exc: SlackApiError) -> str | None:
 def _status(exc: SlackApiError) -> str:
     status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", None)
     return f"HTTP {status}" if isinstance(status, int) else "an unreadable answer"
+
+
+def _refused_for_scope(exc: SlackApiError) -> bool:
+    """Slack said missing_scope (a 5xx may carry no JSON body at all: then it did not)."""
+    return error_code(exc) == "missing_scope"
+
+
+def _metadata(alert: Alert, coverage: Coverage | None = None) -> dict[str, Any]:
+    """Slack message metadata naming the delivery, which find_earlier looks for."""
+    return {"event_type": EVENT_TYPE, "event_payload": DeliveryKey.of(alert, coverage).payload()}
 
 
 def _post(alert: Alert) -> dict[str, Any]:

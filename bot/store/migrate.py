@@ -1,17 +1,22 @@
-"""Bring a database to the latest schema with Alembic; called on every start."""
+"""Bring a database to the latest schema with Alembic, one process at a time; called on every start."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in migrations/versions (a test keeps this in step with Alembic's own view).
 HEAD = "0003"
 LEDGERLESS = ("0001", "0002")  # revisions before the moves ledger (0003)
+# The key of the PostgreSQL advisory lock that serialises migrations (any constant shared by all
+# Radar processes on one database; "radar" in ASCII).
+ADVISORY_LOCK_KEY = 0x7261646172
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -23,11 +28,33 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+def revision_of(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return revision_of(conn)
+
+
+@contextmanager
+def migration_lock(conn: Connection) -> Iterator[None]:
+    """Hold the database's migration lock for one transaction on `conn`, committed on success.
+
+    Two processes starting on a new database would otherwise both see no tables and both create
+    them ("table feeds already exists"). SQLite: an exclusive transaction, so the second process
+    waits (busy_timeout) and then finds the schema done. PostgreSQL: a transaction-scoped advisory
+    lock, which leaves ordinary reads and writes of other replicas alone."""
+    with conn.begin():
+        if conn.dialect.name == "sqlite":
+            # pysqlite opens transactions lazily and never for DDL: begin one by hand, so the
+            # DDL that follows runs inside it and under its lock.
+            conn.exec_driver_sql("BEGIN EXCLUSIVE")
+        elif conn.dialect.name == "postgresql":  # pragma: no cover - PostgreSQL comes later
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        yield
 
 
 def upgrade(engine: Engine) -> None:
@@ -39,7 +66,10 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     cfg = alembic_config(engine)
-    with engine.begin() as connection:
+    with engine.connect() as connection, migration_lock(connection):
+        # Another process may have migrated while this one waited for the lock.
+        if revision_of(connection) == HEAD:
+            return
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
     if before in LEDGERLESS:  # stories stored before the moves ledger: their moves fill it now

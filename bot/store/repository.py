@@ -23,15 +23,17 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from bot.chat.replies import Coverage
 from bot.core.models import Destination, Entry, Move, Understanding
 from bot.core.routing import route
 from bot.core.stories import StoryIndex, StoryRef, StoryState, person_keys, title_words
 from bot.errors import ConfigError
-from bot.settings import missing_sqlite_folder
+from bot.settings import sqlite_url_problem
 from bot.store import ledger as moves_ledger
 from bot.store import migrate
+from bot.store.health import storage_message
 from bot.store.schema import (
     deliveries,
     digest_runs,
@@ -137,6 +139,10 @@ class DeliveryRow:
     attempts: int
     parent_ref: str | None
     parent_status: str | None = None  # a follow-up waits until its alert is sent
+    # An earlier attempt may have reached the platform: a sender died holding the row ('sending'),
+    # or a try failed in a way that does not prove nothing was posted. Looked up before a re-send.
+    in_doubt: bool = False
+    created_at: datetime | None = None  # no earlier send of the row can be older than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +178,12 @@ def _now() -> datetime:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # The busy timeout first: switching a new file to WAL needs a lock that another process
+    # starting at the same moment may hold.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -201,13 +209,25 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        folder = missing_sqlite_folder(url) if url.startswith("sqlite") else None
-        if folder is not None:
-            raise ConfigError(f"storage.url: folder {folder} does not exist")
+        """Connect, migrate under a lock, and make sure this process may write; any problem is
+        one ConfigError line naming the file and what to do."""
+        problem = sqlite_url_problem(url) if url.startswith("sqlite") else None
+        if problem is not None:
+            raise ConfigError(f"storage.url: {problem}")
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        migrate.upgrade(engine)
+        try:
+            migrate.upgrade(engine)
+            with engine.connect() as conn:
+                # A write that changes nothing, rolled back: SQLite refuses a read-only file
+                # only when a statement would write, and this way it does so before any work
+                # starts rather than in the middle of the first poll.
+                conn.exec_driver_sql("DELETE FROM alembic_version WHERE 1 = 0")
+                conn.rollback()
+        except DBAPIError as exc:
+            engine.dispose()
+            raise ConfigError(storage_message(url, str(exc.orig))) from None
         return cls(engine)
 
     def close(self) -> None:
@@ -683,6 +703,10 @@ class Store:
                 deliveries.c.attempts,
                 parent_ref.label("parent_ref"),
                 parent_status.label("parent_status"),
+                ((deliveries.c.status == "sending") | (deliveries.c.attempts > 0)).label(
+                    "in_doubt"
+                ),
+                deliveries.c.created_at,
             )
             .where(
                 deliveries.c.status.in_(("pending", "sending")), deliveries.c.next_attempt_at <= now
@@ -691,7 +715,10 @@ class Store:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [DeliveryRow(**r._mapping) for r in conn.execute(query)]
+            return [
+                DeliveryRow(**{**r._mapping, "in_doubt": bool(r.in_doubt)})
+                for r in conn.execute(query)
+            ]
 
     def claim(self, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
         """Take a delivery for sending; False when another process holds it.
@@ -712,7 +739,10 @@ class Store:
         return bool(taken)
 
     def release_dead_claims(self, is_dead: Callable[[str], bool], now: datetime) -> int:
-        """Return to the queue the deliveries claimed by senders that no longer run."""
+        """Return to the queue the deliveries claimed by senders that no longer run.
+
+        They stay 'sending', unowned: the dead sender may have posted before it could mark the row
+        sent, so the next sender looks for that message first (DeliveryRow.in_doubt)."""
         with self.engine.begin() as conn:
             owners = conn.execute(
                 select(deliveries.c.claimed_by)
@@ -726,7 +756,7 @@ class Store:
                 conn.execute(
                     update(deliveries)
                     .where(deliveries.c.status == "sending", deliveries.c.claimed_by.in_(dead))
-                    .values(status="pending", claimed_by=None, next_attempt_at=now)
+                    .values(claimed_by=None, next_attempt_at=now)
                 ).rowcount
                 or 0
             )
@@ -1053,6 +1083,7 @@ class Store:
             url=row.url or row.link or "",
             source=row.name or row.feed_url,
             published=row.published_at,
+            item_id=item_id,
         )
 
     def last_poll(self) -> datetime | None:

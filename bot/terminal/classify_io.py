@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+import os
+from pathlib import Path
+from typing import IO, Any, Literal, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -29,18 +31,75 @@ def classify_record(understander: Understander, record: dict[str, Any]) -> dict[
     }
 
 
-def classify_lines(source: TextIO, sink: TextIO, understander: Understander) -> int:
+def classify_source(source: str | None) -> Literal["stdin", "file", "headline"]:
+    """What the argument of `radar classify` names; a mistyped file name is an error, never a
+    headline to classify."""
+    if source in (None, "-"):
+        return "stdin"
+    assert source is not None
+    if "\x00" in source:
+        raise InputError("the argument contains a NUL byte")
+    if not source.strip():
+        raise InputError(
+            "nothing to classify: give a headline, a JSON-lines file, or '-' for stdin"
+        )
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{source} is a folder; give a JSON-lines file or a headline")
+    if path.exists():
+        if not path.is_file():
+            raise InputError(f"{source} is not a regular file; pipe it on stdin instead")
+        return "file"
+    # One word that looks like a path: almost surely a mistyped file name, not a headline.
+    if not any(c.isspace() for c in source.strip()) and (
+        "/" in source or os.sep in source or path.suffix.lower() in FILE_SUFFIXES
+    ):
+        raise InputError(f"{source}: no such file (to classify a headline, quote its words)")
+    return "headline"
+
+
+FILE_SUFFIXES = frozenset((".jsonl", ".json", ".ndjson", ".txt", ".csv"))
+LANGUAGES = ("en", "fr")
+
+
+def check_record(number: int, record: object) -> dict[str, Any]:
+    """The record of input line `number`, or an InputError naming that line and its fault."""
+    if not isinstance(record, dict):
+        raise InputError(f"line {number}: expected a JSON object with 'id' and 'title'")
+    if "id" not in record:
+        raise InputError(f"line {number}: no 'id' (each item needs one, to match its verdict)")
+    if not isinstance(record["id"], str | int) or isinstance(record["id"], bool):
+        raise InputError(f"line {number}: 'id' must be a string or an integer")
+    if not isinstance(record.get("title"), str):
+        raise InputError(f"line {number}: 'title' must be a string")
+    for key in ("summary", "source", "url"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            raise InputError(f"line {number}: {key!r} must be a string")
+    lang = record.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise InputError(
+            f"line {number}: 'lang' {lang!r} is not supported; use en, fr or leave it out"
+        )
+    return record
+
+
+def classify_lines(source: IO[bytes], sink: TextIO, understander: Understander) -> int:
     """One output line per input line, same order; a bad line stops with its line number."""
     count = 0
-    for number, line in enumerate(source, start=1):
+    for number, raw in enumerate(source, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"line {number}: not UTF-8 text") from None
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(record, dict) or "title" not in record:
-            raise InputError(f"line {number}: expected an object with at least 'id' and 'title'")
+        except RecursionError:
+            raise InputError(f"line {number}: JSON nested too deeply") from None
+        record = check_record(number, record)
         sink.write(json.dumps(classify_record(understander, record), ensure_ascii=False) + "\n")
         count += 1
     sink.flush()

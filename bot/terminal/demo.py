@@ -12,6 +12,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from bot.app import build
+from bot.errors import InputError
 from bot.settings import (
     ConsoleOutput,
     FeedSettings,
@@ -20,6 +21,7 @@ from bot.settings import (
     Settings,
     StorageSettings,
 )
+from bot.terminal.paths import writable_folder_problem
 from bot.terminal.progress import poll_with_progress
 from bot.terminal.views import print_digest
 
@@ -42,9 +44,15 @@ def demo_settings(folder: Path) -> Settings:
 
 def run_demo(out: Console, err: Console, keep: Path | None) -> None:
     if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        for stale in ("demo.db", "demo.db-wal", "demo.db-shm", "alerts.jsonl"):
-            (keep / stale).unlink(missing_ok=True)
+        problem = writable_folder_problem(keep)
+        if problem is not None:
+            raise InputError(f"--keep: {problem}")
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+            for stale in ("demo.db", "demo.db-wal", "demo.db-shm", "alerts.jsonl"):
+                (keep / stale).unlink(missing_ok=True)
+        except OSError as exc:  # a read-only mount, /proc: the bits said yes, the system says no
+            raise InputError(f"--keep: cannot use {exc.filename or keep}: {exc.strerror}") from None
         _run(out, err, keep, kept=True)
         return
     with tempfile.TemporaryDirectory(prefix="radar-demo-") as tmp:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from bot.core.classify import Classifier
 from bot.core.digest import topic_label
 from bot.core.models import TOPIC_TITLES, TOPICS
-from bot.core.train import Example
-from bot.errors import FeedError
+from bot.core.train import TRAIN_FOLDS, Example
+from bot.errors import FeedError, RadarError
 from bot.evaluation import (
     VOTE_WEIGHT,
     Labelled,
@@ -189,20 +191,37 @@ def print_eval(console: Console, classifier: Classifier, mistakes: int) -> None:
 
 
 def retrain(
-    console: Console, settings: Settings, target: Path, corpus: Sequence[Labelled] | None = None
+    console: Console,
+    settings: Settings,
+    target: Path,
+    corpus: Sequence[Labelled] | None = None,
+    progress: Console | None = None,
 ) -> None:
-    """Refit the model on the corpus's train split (or `corpus`) plus the team's votes."""
+    """Refit the model on the corpus's train split (or `corpus`) plus the team's votes, with a
+    progress bar on `progress` (a terminal) while it works."""
     extra: list[Example] = []
     try:
         store = Store.open(settings.storage.url)
-    except Exception:
-        store = None
+    except RadarError:
+        store = None  # no database yet, or none reachable: the corpus alone still trains
     if store is not None:
         extra = feedback_training_examples(store)
         store.close()
-    model = train_model(extra=extra, corpus=corpus)
+    columns = (
+        TextColumn("[bold]training[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=progress or console, transient=True) as bar:
+        task = bar.add_task("train", total=len(TOPICS) * (TRAIN_FOLDS + 1))
+        model = train_model(extra=extra, corpus=corpus, progress=lambda: bar.advance(task))
     target.parent.mkdir(parents=True, exist_ok=True)
-    model.save(target)
+    # Written beside the target and renamed over it: a crash never leaves half a model that the
+    # service would then fail to load.
+    partial = target.with_name(f".{target.name}.partial")
+    model.save(partial)
+    os.replace(partial, target)
     voted = len(extra) // VOTE_WEIGHT
     console.print(
         f"trained on the corpus and {voted} voted stories; thresholds "

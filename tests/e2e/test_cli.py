@@ -122,9 +122,9 @@ def cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"[┃│|]", line) if c.strip()]
 
 
-def poll_summary(stderr: str) -> dict[str, int]:
-    """The 'Poll cycle' table of `radar poll`, as {column: value}."""
-    lines = stderr.splitlines()
+def poll_summary(stdout: str) -> dict[str, int]:
+    """The 'Poll cycle' table of `radar poll` (its output, on stdout), as {column: value}."""
+    lines = stdout.splitlines()
     for i, line in enumerate(lines):
         if "polled" in line and "not modified" in line:
             header = cells(line)
@@ -132,7 +132,7 @@ def poll_summary(stderr: str) -> dict[str, int]:
                 values = cells(row)
                 if len(values) == len(header) and all(v.isdigit() for v in values):
                     return dict(zip(header, map(int, values), strict=True))
-    raise AssertionError(f"no poll summary table on stderr:\n{stderr}")
+    raise AssertionError(f"no poll summary table on stdout:\n{stdout}")
 
 
 def write_config(folder: Path, server: FeedServer, *paths: str, extra: str = "") -> Path:
@@ -221,7 +221,7 @@ def test_minimal_config_poll_once_then_304(server: FeedServer, tmp_path: Path) -
     assert len(alerts) == 2, alerts
     assert {a["title"] for a in alerts} == FLAGGED_TITLES
     assert (tmp_path / "radar.db").exists()  # relative to the working directory
-    summary = poll_summary(first.stderr)
+    summary = poll_summary(first.stdout)
     for column in ("polled", "not modified", "failed", "new items"):
         assert column in summary, show(first)
     assert summary["polled"] == 1 and summary["failed"] == 0 and summary["not modified"] == 0
@@ -234,7 +234,7 @@ def test_minimal_config_poll_once_then_304(server: FeedServer, tmp_path: Path) -
     assert route.conditional_hits == 1
     assert server.statuses == [("/en-0.xml", 200), ("/en-0.xml", 304)]  # type: ignore[attr-defined]
     assert (tmp_path / "alerts.jsonl").read_bytes() == content
-    summary = poll_summary(second.stderr)
+    summary = poll_summary(second.stdout)
     assert summary["not modified"] == 1 and summary["new items"] == 0, show(second)
     assert summary["polled"] == 0 and summary["failed"] == 0
 
@@ -250,7 +250,7 @@ def test_failing_feed_does_not_fail_the_poll(server: FeedServer, tmp_path: Path)
 
     proc = radar(tmp_path, "poll", "--once", "-c", "radar.toml")
     assert_ok(proc)
-    summary = poll_summary(proc.stderr)
+    summary = poll_summary(proc.stdout)
     assert (summary["polled"], summary["failed"]) == (1, 1), show(proc)
     output = proc.stdout + proc.stderr
     assert re.search(rf"{re.escape(broken)}\S*:? .*500", output), show(proc)
@@ -549,7 +549,7 @@ def test_killed_during_delivery_then_restart_delivers_each_story_once(
     assert len(alerts) == 2 and {a["title"] for a in alerts} == FLAGGED_TITLES
     assert {a["story_id"] for a in alerts} == {sid for sid, _ in flagged}
     assert db_rows(db, "SELECT DISTINCT status FROM deliveries") == [("sent",)]
-    assert poll_summary(again.stderr)["alerts sent"] == 2
+    assert poll_summary(again.stdout)["alerts sent"] == 2
 
 
 # -- 9. radar run as a service ---------------------------------------------------------------
