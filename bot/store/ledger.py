@@ -3,7 +3,7 @@ and every item that reported a move. Written by ingest, read by `radar moves` an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -169,15 +169,32 @@ class _Entities:
         _insert_ignore(self.conn, table, [{column: owner, "alias_key": key, "origin": origin}])
 
 
-def record_stories(conn: Connection, story_ids: Iterable[int], now: datetime) -> int:
+def record_stories(
+    conn: Connection, stories_items: Mapping[int, Sequence[int]], now: datetime
+) -> int:
     """Add the moves of these stories, and the items that reported them, to the ledger.
 
-    Called by ingest in its own transaction, so the ledger always agrees with the stories. A
-    person's move reported by several stories (clustering missed, or a departure story and the
-    hire that follows) stays one row: the new report's items become more of its sources."""
-    ids = sorted(set(story_ids))
+    `stories_items` maps each story to the items this ingest added to it. Called by ingest in its
+    own transaction, so the ledger always agrees with the stories. A person's move reported by
+    several stories (clustering missed, or a departure story and the hire that follows) stays one
+    row: the new report's items become more of its sources."""
+    ids = sorted(stories_items)
     if not ids:
         return 0
+    # A story whose moves are in the ledger already only brings more sources. Every outlet that
+    # covers a story in a cycle passes here, so that path costs in the new items, not the story's.
+    touched, known = _add_new_sources(conn, stories_items)
+    if touched:
+        _rescore(conn, *sorted(touched))
+    ids = [sid for sid in ids if sid not in known]
+    if not ids:
+        return 0
+    reported = (
+        select(items.c.id)
+        .join(move_sources, move_sources.c.item_id == items.c.id)
+        .where(items.c.story_id == stories.c.id)
+        .exists()
+    )
     query = (
         select(
             stories.c.id,
@@ -187,23 +204,18 @@ def record_stories(conn: Connection, story_ids: Iterable[int], now: datetime) ->
             stories.c.first_seen_at,
         )
         # `people` holds a story's movers (empty or NULL without any): a cheap first filter.
-        .where(stories.c.id.in_(ids), stories.c.people.is_not(None), stories.c.people != "")
+        .where(
+            stories.c.id.in_(ids), stories.c.people.is_not(None), stories.c.people != "", ~reported
+        )
         .order_by(stories.c.id)
     )
     # A story without a move keeps JSON null, which is not SQL NULL: filtered here as well.
     rows = [r for r in conn.execute(query) if r.move and "talent_war" in (r.topics or [])]
     if not rows:
         return 0
-    # A story whose moves are in the ledger already only brings more sources: that path must stay
-    # cheap, since every outlet that covers a story in a cycle passes here.
-    known = _recorded_moves(conn, [r.id for r in rows])
-    if known:
-        _add_sources(conn, known)
     entities = _Entities(conn, now)
     recorded = 0
     for row in rows:
-        if row.id in known:
-            continue
         move = Move.from_dict(row.move)
         names = ledger_people(move)
         if not names:
@@ -246,41 +258,50 @@ def backfill(engine: Engine, now: datetime) -> int:
     with engine.begin() as conn:
         query = select(stories.c.id).where(stories.c.move.is_not(None)).order_by(stories.c.id)
         ids = list(conn.execute(query).scalars())
-        return sum(record_stories(conn, ids[i : i + 400], now) for i in range(0, len(ids), 400))
+        return sum(
+            record_stories(conn, dict.fromkeys(ids[i : i + 400], ()), now)
+            for i in range(0, len(ids), 400)
+        )
 
 
-def _recorded_moves(conn: Connection, story_ids: Sequence[int]) -> dict[int, set[int]]:
-    """Story id → the ledger moves that some item of the story reported already."""
-    query = (
-        select(items.c.story_id, move_sources.c.move_id)
-        .join(items, items.c.id == move_sources.c.item_id)
-        .where(items.c.story_id.in_(story_ids))
-        .distinct()
-    )
-    found: dict[int, set[int]] = {}
-    for story_id, move_id in conn.execute(query):
-        found.setdefault(int(story_id), set()).add(int(move_id))
-    return found
-
-
-def _add_sources(conn: Connection, known: dict[int, set[int]]) -> None:
-    by_story = _story_items(conn, list(known), only_new=True)
+def _add_new_sources(
+    conn: Connection, stories_items: Mapping[int, Sequence[int]]
+) -> tuple[set[int], set[int]]:
+    """New items of stories already in the ledger, as sources of the moves those stories reported;
+    returns the moves that gained a source and the stories found in the ledger. A story's moves share its items, so its oldest item
+    that is a source names them (an index look-up, however many outlets covered the story)."""
+    moves_of: dict[int, list[int]] = {}
+    for story_id, new_ids in stories_items.items():
+        if not new_ids:
+            continue
+        oldest = (
+            select(items.c.id)
+            .join(move_sources, move_sources.c.item_id == items.c.id)
+            .where(items.c.story_id == story_id, items.c.id.not_in(new_ids))
+            .order_by(items.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        found = conn.execute(select(move_sources.c.move_id).where(move_sources.c.item_id == oldest))
+        moves_of[story_id] = [int(m) for m in found.scalars()]
+    wanted = {sid: ids for sid, ids in stories_items.items() if moves_of.get(sid)}
+    if not wanted:
+        return set(), set()
+    sources = _story_items(conn, list(wanted), [i for ids in wanted.values() for i in ids])
     rows = [
         {"move_id": move_id, **source}
-        for story_id, move_ids in known.items()
-        for move_id in sorted(move_ids)
-        for source in by_story.get(story_id, [])
+        for story_id in wanted
+        for move_id in moves_of[story_id]
+        for source in sources.get(story_id, [])
     ]
     _insert_ignore(conn, move_sources, rows)
-    if rows:
-        _rescore(conn, *sorted({row["move_id"] for row in rows}))
+    return {row["move_id"] for row in rows}, set(wanted)
 
 
 def _story_items(
-    conn: Connection, story_ids: Sequence[int], only_new: bool = False
+    conn: Connection, story_ids: Sequence[int], only: Sequence[int] | None = None
 ) -> dict[int, list[dict[str, Any]]]:
-    """The items of these stories as move sources; only_new: those no move has as a source yet
-    (a story's moves take all its items, so an item some move has is in all of them)."""
+    """The items of these stories (or only these items of them) as move sources."""
     query = (
         select(
             items.c.id,
@@ -295,8 +316,8 @@ def _story_items(
         .join(feeds, feeds.c.id == items.c.feed_id)
         .where(items.c.story_id.in_(story_ids))
     )
-    if only_new:
-        query = query.where(items.c.id.not_in(select(move_sources.c.item_id)))
+    if only is not None:
+        query = query.where(items.c.id.in_(only))
     found: dict[int, list[dict[str, Any]]] = {}
     for r in conn.execute(query):
         found.setdefault(int(r.story_id), []).append(
@@ -365,10 +386,13 @@ def _fill_ends(
 
 
 def _rescore(conn: Connection, *move_ids: int) -> None:
-    """Recompute the confidence of these moves from their ends and their outlets (one query, and
-    an update only where the score changed: it stops changing once a move is well sourced)."""
-    if not move_ids:
-        return
+    if move_ids:
+        _rescore_where(conn, moves.c.id.in_(move_ids))
+
+
+def _rescore_where(conn: Connection, condition: Any) -> None:
+    """Recompute the confidence of the moves that match from their ends and their outlets (one
+    query, and an update only where the score changed: it stops changing once well sourced)."""
     query = (
         select(
             moves.c.id,
@@ -378,7 +402,7 @@ def _rescore(conn: Connection, *move_ids: int) -> None:
             func.count(distinct(move_sources.c.outlet)),
         )
         .select_from(moves.outerjoin(move_sources, move_sources.c.move_id == moves.c.id))
-        .where(moves.c.id.in_(move_ids))
+        .where(condition)
         .group_by(moves.c.id, moves.c.from_org_id, moves.c.to_org_id, moves.c.confidence)
     )
     changed = []

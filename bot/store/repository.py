@@ -509,7 +509,11 @@ class Store:
                 )
             for story_id, state in to_route:
                 result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
-            moves_ledger.record_stories(conn, movers, now)
+            added_to: dict[int, list[int]] = {}
+            for sid, iid in zip(story_ids, item_ids, strict=True):
+                if sid is not None:
+                    added_to.setdefault(sid, []).append(iid)
+            moves_ledger.record_stories(conn, {s: added_to.get(s, []) for s in movers}, now)
         return result
 
     @staticmethod
