@@ -1,147 +1,856 @@
-"""Extract who moved where from a talent-war story: people, from and to organisations, role and kind."""
+"""Extract who moved where from a talent-war story: people, from and to organisations, role and kind.
+
+News says a move in many ways ("Meta hires OpenAI's X", "X is now at Y", "ex-OpenAI X joins Y",
+"Y appoints X", "New role: A -> B", "X prendra la tête de Y", "de retour chez Y"). Rather than one
+grammar per verb, every organisation mention gets origin and destination cues from its context (the
+words before and after it, the move word it follows or precedes); the strongest cue in the headline
+wins, and the description only fills what the headline leaves open. Organisations Radar does not know
+(a new startup, the company that issues a press release) come from capitalised runs in the places
+where an organisation stands, and keep their cleaned-up surface name.
+"""
 
 from __future__ import annotations
 
-from bot.core.features import Analysis
-from bot.core.lexicon import AI_LABS, BIG_TECH
+import re
+from dataclasses import dataclass, field
+
+from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, MOVE_ORGS, NOT_NAMES
 from bot.core.models import Move
-from bot.core.phrases import Match
+from bot.core.names import ORG_SUFFIXES, PARTICLES, TITLES, is_name_word, words
+from bot.core.phrases import Match, PhraseMatcher, fold
 
-_VERBS = ("hire", "join", "leave")
-_TO_MARKERS = frozenset({"for", "to", "pour", "chez", "at", "into", "vers"})
-_BY_MARKERS = frozenset({"by", "par"})
-_EX_ALIASES = {
-    alias.replace(" ", "-"): org
-    for table in (AI_LABS, BIG_TECH)
-    for org, aliases in table.items()
-    for alias in aliases
-    if "/" not in alias and " " not in alias
-}
-_FORMER = frozenset({"former", "ancien", "ancienne", "anciens", "anciennes", "ex"})
+# -- words of moves ------------------------------------------------------------------------------
+
+_HIRE = (
+    "hire/hires/hired",
+    "hiring of",
+    "poach/poaches/poached/poaching",
+    "tap/taps/tapped",
+    "lure/lures/lured",
+    "nab/nabs/nabbed",
+    "snag/snags/snagged",
+    "recruit/recruits/recruited",
+    "woo/woos/wooed",
+    "bring/brings/brought on/in/aboard/back",
+    "scoop/scoops/scooped up",
+    "pick/picks/picked up",
+    "appoint/appoints/appointed",
+    "name/names/named",
+    "steal/steals/stole",
+    "grab/grabs/grabbed",
+    "land/lands/landed",
+    "welcome/welcomes/welcomed",
+    "add/adds/added",
+    "promote/promotes/promoted",
+    "elevate/elevates/elevated",
+    "taps",
+    "rehire/rehires/rehired",
+    "recrute/recrutent/recrutee/recrutes/recrutees",
+    "embauche/embauchent/embauchee",
+    "debauche/debauchent/debauchee/debauches",
+    "attire/attirent",
+    "arrache/arrachent",
+    "chipe/chipent",
+    "s offre",
+    "s attache les services",
+    "fait/font venir/revenir",
+    "nomme/nommee/nommes/nommees/nomment",
+    "recupere/recuperent",
+    "enrole/enrolent",
+    "rapatrie/rapatrient",
+    "engage/engagent",
+    "rachete/rachetent les talents",
+    "confie/confient",
+)
+_JOIN = (
+    "join/joins/joined/joining",
+    "rejoin/rejoins/rejoint/rejoindre/rejoignent/rejoindra/rejoignait",
+    "head/heads/heading/headed to",
+    "move/moves/moved/moving to",
+    "defect/defects/defected/defecting to",
+    "jump/jumps/jumped/jumping to",
+    "switch/switches/switched to",
+    "sign/signs/signed on/with",
+    "decamp/decamps/decamped",
+    "land/lands/landed at",
+    "end/ends/ended up at",
+    "return/returns/returned/returning to",
+    "back at/to/with",
+    "now at/with",
+    "start/starts/started/starting at",
+    "resurface/resurfaces/resurfaced",
+    "take/takes/took/taking over",
+    "will run/lead/head",
+    "to run/lead/head/co-lead/colead",
+    "co-lead/co-leads/colead",
+    "go/goes/went/going to",
+    "part/partir/partira/partent/parti/partie/partis chez",
+    "file/filent chez",
+    "passe/passent/passer/passera chez",
+    "debarque/debarquent chez",
+    "prend/prendra/prendre/prennent la tete",
+    "a la tete",
+    "arrive/arrivent/arrivera chez",
+    "s engage chez",
+    "retourne/retournent chez",
+    "revient/reviennent chez",
+    "de retour chez/a",
+    "desormais chez",
+    "devient/deviendra",
+    "rallie/rallient",
+)
+_LEAVE = (
+    "leave/leaves/left/leaving",
+    "depart/departs/departed/departing",
+    "departure",
+    "exit/exits/exited/exiting",
+    "quit/quits/quitting",
+    "step/steps/stepped/stepping down",
+    "resign/resigns/resigned/resigning",
+    "walk/walks/walked out",
+    "part/parts/parted ways",
+    "is/was out at",
+    "loses/lost/losing",
+    "quitte/quittent/quitter/quittera/quittait",
+    "demissionne/demissionnent/demission",
+    "claque/claquent la porte",
+    "s en va",
+    "perd/perdent",
+    "tire sa reverence",
+    "depart",
+)
+_FOUND = (
+    "co-found/co-founds/co-founded/cofound/cofounds/cofounded",
+    "found/founds",
+    "founded a/an/his/her/their/new",
+    "launch/launches/launched/launching/start/starts/started/starting a/an/his/her/their/its/own/new"
+    " startup/start-up/company/lab/venture/firm/fund/nonprofit/business",
+    "launch/launches/launched/launching/start/starts/started/starting his/her/their own",
+    "launch/launches/launched/launching/start/starts/started/starting * startup/start-up/company/lab"
+    "/venture/firm/fund/nonprofit",
+    "launch/launches/launched/launching/start/starts/started/starting startup/start-up/company/lab"
+    "/venture/firm/fund/nonprofit",
+    "to start/launch/found/create/set",
+    "fonde/fondent/fonder/cofonde/cofondent/co-fonde/co-fondent",
+    "lance/lancent/lancer",
+    "cree/creent/creer sa/son/une/un",
+    "pour fonder/creer/lancer",
+)
+_ACQUI = (
+    "acqui-hire/acqui-hires/acqui-hired/acquihire/acquihires/acquihired",
+    "license-and-hire",
+    "licensing deal/agreement",
+    "license/licenses/licensed its",
+    "licence et embauche",
+    "accord de licence",
+    "une licence",
+    "licence sur/de",
+    "license/licence/licensing/licenses/licensed its/their/the technology/models/tech",
+    "hire/hires/hired/hiring its/the founders/cofounders/co-founders/team",
+    "hires founders",
+    "and team",
+    "whole/entire team",
+    "team will join",
+    "team joins",
+    "l equipe rejoint",
+    "toute l equipe",
+    "rachete/rachetent les talents",
+)
+_LAWSUIT = (
+    "sue/sues/sued/suing",
+    "lawsuit/lawsuits",
+    "trade secret/secrets",
+    "secrets d affaires",
+    "porte plainte",
+    "plainte",
+    "proces",
+    "accuse/accuses/accused",
+    "charged with",
+    "indicted",
+    "inculpe/inculpee",
+)
+_ADVERT = (
+    "we re hiring",
+    "we are hiring",
+    "apply now",
+    "job opening/openings",
+    "offre/offres d emploi",
+    "cdi",
+    "postulez",
+    "rejoignez",
+    "join our/us",
+)
+
+# Words that say what someone is: after an organisation they make it the person's employer.
+_ROLE_WORDS = words("""researcher researchers scientist scientists engineer engineers exec execs executive
+    executives veteran veterans vet alum alums alumni alumnus alumna co-founder co-founders
+    cofounder cofounders founder founders ceo cto cfo coo cpo head lead leader leaders director
+    chief president vp staff staffer staffers professor employee employees boss manager expert
+    team talent talents chercheur chercheurs chercheuse chercheuses ingenieur ingenieure
+    ingenieurs patron patronne dirigeant dirigeante dirigeants directeur directrice responsable
+    cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
+    scientifique scientifiques salarie salaries employe employes equipe""")
+# Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
+_ROLE_FILLERS = words(
+    "top star senior principal lead ai ml research search safety policy hardware former veteran "
+    "chief leading prominent reasoning famed longtime long-time key"
+)
+_EX = frozenset({"ex", "former", "formerly", "ancien", "ancienne", "anciens", "anciennes"})
+_ALUM = frozenset({"alum", "alums", "alumni", "alumnus", "alumna", "veteran", "veterans", "vet"})
+_PAST = words("""after spent years decade months weeks stint previously formerly was were had earlier
+    apres ans annees mois passe passee passage jusqu ici auparavant etait avait""")
+_LED = frozenset({"ran", "led", "headed", "dirigeait", "pilotait"})
+_CAME = frozenset({"arrive", "arrivent", "vient", "venu", "venue", "issu", "issue", "transfuge"})
+# "recrute chez X" takes people from X; "attire chez X" brings them to X.
+_TAKE_FROM = frozenset({"recrute", "recrutent", "debauche", "debauchent", "puise", "puisent"})
+_RETURN = words("return returns returned returning back retour revient reviennent rehired rehires")
+_FOUND_NOUNS = words(
+    "startup start-up company firm venture fund fonds lab nonprofit societe entreprise"
+)
+_NAMING = words("called named dubbed baptisee baptise appelee appele announced unveiled annonce")
+# Between a "to"/"for"/"chez" and the organisation it introduces ("for Mira Murati's new lab").
+_SKIP = words("its his her their the new own sa son ses la le l les nouveau nouvelle")
+_SAYS = words(
+    "says said confirms confirmed explains tells told on dit affirme explique confirme estime "
+    "raconte announces"
+)
+_BEFORE_BYSTANDER = frozenset({"under", "alongside", "selon", "interview", "avec"})
+_POSSESSOR = frozenset({"d", "de", "du"})
+_STRIP_ORG = frozenset({"inc", "ltd", "llc", "corp", "sa", "sas", "gmbh", "plc", "the"})
+# Headline words that start with a capital and would otherwise glue to a name or pass for a company.
+_HEADLINE = words("""ia francais francaise americain americaine chinois chinoise europeen europeenne britannique
+    allemand allemande canadien canadienne exclusive exclusif exclusif breaking guerre nomination
+    depart retour coup personal news sources source update mercato salaires interview podcast why
+    how ask show hn nouveau nouvelle excited thrilled happy heureux parmi selon
+    another two three four five deux trois quatre cinq""")
+_BREAK_WORDS = (NOT_NAMES - ORG_SUFFIXES) | TITLES | _ROLE_WORDS | _EX | _HEADLINE
+
+_TRIGGERS = ("hire", "join", "leave", "found", "acqui")
 
 
-def _orgs(matches: list[Match]) -> list[tuple[int, str]]:
-    """Organisation mentions as (token position, canonical name); an AI lab wins over its parent company."""
-    best: dict[int, tuple[int, str]] = {}
-    for m in matches:
-        if not m.category.startswith(("lab:", "big:")):
-            continue
-        rank = (2 if m.category.startswith("lab:") else 1) * 100 + (m.end - m.start)
-        if m.start not in best or rank > best[m.start][0]:
-            best[m.start] = (rank, m.category[4:])
-    covered: set[int] = set()
-    out: list[tuple[int, str]] = []
-    for start in sorted(best):
-        if start in covered:
-            continue
-        name = best[start][1]
-        span = next(m for m in matches if m.start == start and m.category[4:] == name)
-        covered.update(range(span.start, span.end))
-        out.append((start, name))
+def _org_phrases() -> dict[str, tuple[str, ...]]:
+    phrases: dict[str, tuple[str, ...]] = {}
+    # The digit is the priority on one span: this module's table first, then AI labs, big tech.
+    for rank, table in ((3, MOVE_ORGS), (2, AI_LABS), (1, BIG_TECH)):
+        for org, aliases in table.items():
+            phrases[f"org{rank}:{org}"] = aliases
+    return phrases
+
+
+_MATCHER = PhraseMatcher(
+    {
+        "hire": _HIRE,
+        "join": _JOIN,
+        "leave": _LEAVE,
+        "found": _FOUND,
+        "acqui": _ACQUI,
+        "lawsuit": _LAWSUIT,
+        "advert": _ADVERT,
+        "launch": ("launch/launches/launched/launching/unveil/unveils/unveiled",),
+        **_org_phrases(),
+    }
+)
+_KNOWN_PEOPLE = frozenset(AI_PEOPLE)
+
+# -- tokens ---------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"->|=>|→|[^\W_]+(?:[-.][^\W_]+)*|['’]s\b|[,;:()\[\]|«»\"“”!?]|(?<!\S)[-–—]+(?!\S)|\.(?=\s|$)"
+)
+_ARROWS = frozenset({"->", "=>", "→"})
+_STRONG = frozenset(":|!?([]-–—")
+_ABBREVIATIONS = frozenset({"dr", "prof", "mr", "mrs", "ms", "st", "m", "mme"})
+
+
+@dataclass(slots=True)
+class _Tok:
+    text: str
+    low: str
+    brk: str = ""  # the punctuation before this word, if any
+    poss: bool = False  # followed by 's
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    brk = ""
+    for m in _TOKEN.finditer(text):
+        s = m.group(0)
+        if s in _ARROWS:
+            out.append(_Tok(s, "->", brk=brk or ">"))
+            brk = ">"
+        elif s[0] in "'’":
+            if out:
+                out[-1].poss = True
+        elif not s[0].isalnum():
+            if not (s == "." and out and out[-1].low in _ABBREVIATIONS):
+                brk = brk if brk and brk in _STRONG else s[0]
+        elif s[:3].lower() == "ex-" and len(s) > 3:
+            out.append(_Tok(s[:2], "ex", brk=brk))
+            out.append(_Tok(s[3:], fold(s[3:])))
+            brk = ""
+        else:
+            out.append(_Tok(s, fold(s), brk=brk))
+            brk = ""
     return out
 
 
-def _former_orgs(toks: list[str]) -> list[str]:
-    found: list[str] = []
-    for i, tok in enumerate(toks):
-        if tok.startswith("ex-") and tok[3:] in _EX_ALIASES:
-            found.append(_EX_ALIASES[tok[3:]])
-        elif tok in _FORMER and i + 1 < len(toks) and toks[i + 1] in _EX_ALIASES:
-            found.append(_EX_ALIASES[toks[i + 1]])
-    return found
+def _capital(tok: _Tok) -> bool:
+    t = tok.text
+    return t[:1].isupper() or (len(t) > 1 and t[0].islower() and any(c.isupper() for c in t[1:]))
 
 
-def _towards(toks: list[str], pos: int) -> bool:
-    """An organisation is where someone goes when 'for', 'to join', 'pour rejoindre', 'chez'… precede it."""
-    window = toks[max(0, pos - 3) : pos]
-    return any(t in _TO_MARKERS or t.startswith(("join", "rejoin")) for t in window)
+# -- mentions -------------------------------------------------------------------------------------
 
 
-def _direction(toks: list[str], matches: list[Match]) -> tuple[str | None, str | None, str | None]:
-    """(from, to, verb kind) from the first move verb and where the organisations stand around it."""
-    verbs = [m for m in matches if m.category in _VERBS]
-    if not verbs:
-        return None, None, None
-    verb = verbs[0]
-    orgs = _orgs(matches)
-    before = [name for pos, name in orgs if pos < verb.start]
-    after = [(pos, name) for pos, name in orgs if pos >= verb.end]
-    src: str | None = None
-    dst: str | None = None
-    if verb.category == "hire":
-        passive = verb.end < len(toks) and toks[verb.end] in _BY_MARKERS
-        if passive:  # "X was poached by Meta from OpenAI"
-            dst = after[0][1] if after else None
-            src = next((n for _, n in after[1:]), before[-1] if before else None)
-        else:  # "Meta hires OpenAI's X", "Meta poaches X from OpenAI"
-            dst = before[-1] if before else None
-            src = next((n for _, n in after if n != dst), None)
-    elif verb.category == "join":  # "OpenAI's X joins Meta"
-        dst = after[0][1] if after else None
-        src = before[-1] if before else None
-    else:  # "X leaves OpenAI for Meta", "OpenAI loses X to Meta", "X quitte FAIR pour rejoindre OpenAI"
-        for pos, name in after:
-            if _towards(toks, pos):
-                dst = dst or name
-            else:
-                src = src or name
-        if before and (src is None or (dst is not None and before[-1] != dst)):
-            src = src or before[-1]
-    if src == dst:
-        src = None
-    return src, dst, verb.category
+@dataclass(slots=True)
+class _Org:
+    name: str
+    start: int
+    end: int
+    known: bool
+    src: int = 0  # strength of the clues that it is where the person comes from
+    dst: int = 0  # … and where the person goes
+    latest: bool = False  # told as the most recent employer ("a stint at X before joining…")
 
 
-def _role(a: Analysis) -> str | None:
-    for toks, matches in ((a.title_tokens, a.title_matches), (a.body_tokens, a.body_matches)):
-        for m in matches:
-            if m.category == "leadership" and toks[m.start] not in (
-                "leadership",
-                "reshuffle",
-                "shake-up",
-                "shakeup",
-                "remaniement",
+@dataclass(slots=True)
+class _Person:
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class _Clause:
+    """One headline or one sentence of a description, with what was found in it."""
+
+    toks: list[_Tok]
+    matches: list[Match]
+    orgs: list[_Org] = field(default_factory=list)
+    people: list[_Person] = field(default_factory=list)
+    triggers: list[Match] = field(default_factory=list)
+    covered: dict[int, str] = field(default_factory=dict)  # token → trigger category
+    hiring: set[int] = field(default_factory=set)  # where a hiring verb starts, in any phrase
+
+    def low(self, i: int) -> str:
+        return self.toks[i].low if 0 <= i < len(self.toks) else ""
+
+    def has(self, category: str) -> bool:
+        return any(m.category == category for m in self.matches)
+
+    def strong_start(self, i: int) -> int:
+        """Where the clause that holds token i begins (after a colon, a dash, a bracket)."""
+        return max((k for k in range(i + 1) if self.toks[k].brk[:1] in _STRONG and k), default=0)
+
+
+def _known_orgs(matches: list[Match]) -> list[_Org]:
+    spans = sorted(
+        (m for m in matches if m.category.startswith("org")),
+        key=lambda m: (-(m.end - m.start), -int(m.category[3])),
+    )
+    taken: set[int] = set()
+    out: list[_Org] = []
+    for m in spans:
+        if taken & set(range(m.start, m.end)):
+            continue
+        taken.update(range(m.start, m.end))
+        out.append(_Org(m.category.split(":", 1)[1], m.start, m.end, known=True))
+    out.sort(key=lambda o: o.start)
+    merged: list[_Org] = []
+    for org in out:  # "Meta FAIR": one mention
+        if merged and merged[-1].name == org.name and merged[-1].end == org.start:
+            merged[-1].end = org.end
+        else:
+            merged.append(org)
+    return merged
+
+
+def _clean_org(words: list[_Tok]) -> str:
+    while words and words[-1].low in _STRIP_ORG:
+        words = words[:-1]
+    while words and words[0].low in _STRIP_ORG:
+        words = words[1:]
+    return " ".join(w.text for w in words)
+
+
+def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
+    """Runs of capitalised words that are neither known words nor inside a known organisation."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    n = len(c.toks)
+    for i in range(n + 1):
+        tok = c.toks[i] if i < n else None
+        ok = (
+            tok is not None
+            and i not in taken
+            and i not in c.covered
+            and (
+                (_capital(tok) and tok.low not in _BREAK_WORDS)
+                or (tok.low in PARTICLES and start is not None)
+            )
+        )
+        if start is not None and (not ok or (tok is not None and tok.brk) or c.toks[i - 1].poss):
+            end = i
+            while end > start and c.toks[end - 1].low in PARTICLES:
+                end -= 1
+            if end > start:
+                runs.append((start, end))
+            start = None
+        if ok and start is None and tok is not None and tok.low not in PARTICLES:
+            start = i
+    return runs
+
+
+def _capital_at(c: _Clause, i: int) -> bool:
+    return i < len(c.toks) and _capital(c.toks[i]) and not c.toks[i].brk
+
+
+def _org_slot(c: _Clause, start: int, end: int) -> bool:
+    """Whether an organisation (rather than a person or a headline word) stands at this place."""
+    prev = c.low(start - 1)
+    nxt = c.low(end)
+    if prev in {"at", "from", "chez", "ex", "former", "formerly", "of", "->", "pour", "to", "for"}:
+        return True
+    if prev in {"d", "de", "du", "joins", "join", "joined", "rejoint", "rejoindre"}:
+        return True
+    if nxt in _ROLE_WORDS or nxt in _ALUM or c.toks[end - 1].poss or nxt == "->":
+        return True
+    if c.covered.get(end) in ("hire", "leave"):
+        return True
+    if (
+        c.covered.get(start - 1) in ("found", "join", "leave")
+        or prev in _NAMING
+        or prev
+        in (
+            "launch",
+            "launches",
+            "launched",
+        )
+    ):
+        return True
+    return bool({prev, c.low(start - 2), nxt, c.low(end + 1)} & _FOUND_NOUNS)
+
+
+def _scan(text: str) -> _Clause:
+    toks = _tokens(text)
+    found = _MATCHER.find([t.low for t in toks])
+    # A phrase does not run across punctuation: "the models team, joins Meta" is no "team joins".
+    c = _Clause(toks, [m for m in found if not any(toks[k].brk for k in range(m.start + 1, m.end))])
+    longest: dict[int, Match] = {}
+    for m in c.matches:  # "lands at" (join) over "lands" (hire)
+        if m.category in _TRIGGERS and (m.start not in longest or m.end > longest[m.start].end):
+            longest[m.start] = m
+    c.triggers = sorted(longest.values(), key=lambda m: m.start)
+    c.hiring = {m.start for m in c.matches if m.category == "hire"}
+    for m in c.triggers:
+        for i in range(m.start, m.end):
+            c.covered.setdefault(i, m.category)
+    c.orgs = _known_orgs(c.matches)
+    for m in c.matches:  # "launch Corvid AI": launching a named company is founding it
+        if m.category == "launch" and m.end not in c.covered and _capital_at(c, m.end):
+            c.triggers.append(Match("found", m.start, m.end))
+            c.covered[m.start] = "found"
+    taken = {i for o in c.orgs for i in range(o.start, o.end)}
+    known_ends = {o.end: o for o in c.orgs}
+    for start, end in _runs(c, taken):
+        words = toks[start:end]
+        lows = [w.low for w in words]
+        n = len(words)
+        name = " ".join(w.text for w in words)
+        if fold(name) in _KNOWN_PEOPLE:
+            c.people.append(_Person(name, start, end))
+        elif start in known_ends and not toks[start].brk and not toks[start - 1].poss and n == 1:
+            known_ends[start].end = end  # "Tesla Autopilot", "Google Gemini": a unit of the org
+        elif all(low in ORG_SUFFIXES for low in lows):
+            continue  # "AI", "Labs" alone
+        elif n >= 2 and lows[-1] in ORG_SUFFIXES:
+            c.orgs.append(_Org(_clean_org(words), start, end, known=False))
+        elif 2 <= n <= 4 and all(is_name_word(w.text) or w.low in PARTICLES for w in words):
+            c.people.append(_Person(name, start, end))
+        elif n <= 4 and _org_slot(c, start, end):
+            c.orgs.append(_Org(_clean_org(words), start, end, known=False))
+    c.orgs.sort(key=lambda o: o.start)
+    return c
+
+
+# -- clues ---------------------------------------------------------------------------------------
+
+
+def _back(c: _Clause, i: int, people: set[int]) -> int:
+    """The position before `i`, stepping over 'its', 'new', a person's name and the like."""
+    j = i - 1
+    while j >= 0 and (c.low(j) in _SKIP or j in people) and not c.toks[j + 1].brk:
+        j -= 1
+    return j
+
+
+def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
+    """A role or a person follows: "OpenAI researcher", "OpenAI's top AI executive", "OpenAI's X"."""
+    for k in range(end, min(end + 4, len(c.toks))):
+        tok = c.toks[k]
+        if tok.brk and k > end:
+            return False
+        if tok.low in _ROLE_WORDS or tok.low in _ALUM or k in people:
+            return True
+        if tok.low in _ROLE_FILLERS:
+            continue
+        if _capital(tok) or k in c.covered or tok.low in _SKIP:
+            return False
+    return False
+
+
+def _passive(c: _Clause, m: Match, people: set[int]) -> bool:
+    """'named head of…', 'recruté par', 'hired by': the hiring verb's subject is not the hirer."""
+    tok = c.toks[m.start]
+    if c.low(m.end) in ("by", "par"):
+        return True
+    if tok.text.endswith(("é", "ée", "és", "ées")):
+        return True
+    before = c.low(m.start - 1)
+    return tok.low.endswith("ed") and (before in _ROLE_WORDS or (m.start - 1) in people)
+
+
+def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
+    """'Acme Robotics appoints…', 'Mira Murati's Thinking Machines hires…': the organisation that
+    hires, with the position of its verb."""
+    for m in c.triggers:
+        if m.start not in c.hiring or _passive(c, m, people):
+            continue
+        begin = c.strong_start(m.start)
+        for org in c.orgs:
+            if not begin <= org.start < m.start:
+                continue
+            if (
+                c.covered.get(_back(c, org.start, people)) in _TRIGGERS
+                or c.low(org.start - 1) in _EX
             ):
-                return " ".join(toks[m.start : m.end])
-    for toks, matches in ((a.title_tokens, a.title_matches), (a.body_tokens, a.body_matches)):
-        for m in matches:
-            if m.category == "ai_role" and toks[m.start] in (
-                "researcher",
-                "scientist",
-                "engineer",
-                "chercheur",
-                "chercheuse",
-                "ingenieur",
-                "ingenieure",
-            ):
-                return toks[m.start]
+                continue  # "X quitte Meta, OpenAI récupère…": Meta is the object of 'quitte'
+            if any(org.end <= t.start < m.start for t in c.triggers if t is not m):
+                continue
+            return org, m.start
     return None
 
 
-def extract_move(a: Analysis) -> Move | None:
-    """The move a talent-war story reports, or None when it names no person and no organisation."""
-    cats = a.cats()
-    src, dst, verb = _direction(a.title_tokens, a.title_matches)
-    if dst is None and src is None:
-        src, dst, verb = _direction(a.body_tokens, a.body_matches)
-    former = _former_orgs(a.title_tokens) or _former_orgs(a.body_tokens)
-    if src is None and former and former[0] != dst:
-        src = former[0]
-    if "acquihire" in cats:
-        kind = "acquihire"
-    elif "lawsuit" in cats and (verb or "found" in cats):
-        kind = "lawsuit"
-    elif "found" in cats and (verb in (None, "leave") or "found" in a.cats("title")):
-        kind = "founding"
-    elif verb == "leave" and dst is None:
-        kind = "departure"
-    elif verb in ("hire", "join") or dst:
-        kind = "hire"
-    elif "pay" in cats:
-        kind = "pay"
-    else:
-        kind = "hire" if verb else "departure" if "leave" in cats else "pay"
-    people = tuple(a.title_people[:4] or a.people[:3])
-    if not people and src is None and dst is None:
+def _trigger_before(c: _Clause, s: int, *cats: str) -> bool:
+    begin = c.strong_start(s)
+    return any(m.category in cats and begin <= m.start < s for m in c.triggers)
+
+
+def _clue(c: _Clause, founding: bool = False) -> None:
+    """Score every organisation of a clause as an origin and as a destination."""
+    people = {i for p in c.people for i in range(p.start, p.end)}
+    subject = _subject(c, people)
+    acqui = c.has("acqui")
+    for org in c.orgs:
+        s, e = org.start, org.end
+        j = _back(c, s, people)
+        prev, prev2 = c.low(j), c.low(j - 1)
+        before = {c.low(k) for k in range(max(0, s - 6), s)}
+        cat = c.covered.get(j)
+        nxt = c.low(e)
+        src: list[int] = [0]
+        dst: list[int] = [0]
+        if prev == "->":
+            dst.append(7)
+        if nxt == "->":
+            src.append(7)
+        if prev in ("from", "de") and nxt in ("to", "a"):
+            src.append(6)
+        if prev in ("to", "a") and any(
+            o.end == j and c.low(o.start - 1) in ("from", "de") for o in c.orgs
+        ):
+            dst.append(6)
+        if prev == "from":
+            src.append(5)
+        if prev in ("from", "de", "d", "du", "of") and c.covered.get(j - 1) == "leave":
+            src.append(5)  # "après sa démission d'OpenAI"
+        if prev in ("de", "d") and prev2 in _CAME:
+            src.append(5)  # "il arrive de Google DeepMind"
+        if prev in ("de", "d", "du", "of") and cat is None:
+            role_near = bool(before & _ROLE_WORDS)
+            if before & _EX:
+                src.append(5)
+            elif prev2 == "profit":
+                dst.append(6)  # "au profit de Meta"
+            elif role_near and (
+                _trigger_before(c, s, "join")
+                or any(
+                    m.start < s and _passive(c, m, people)
+                    for m in c.triggers
+                    if m.category == "hire"
+                )
+            ):
+                dst.append(4)  # "nommée directrice scientifique de H Company"
+            elif role_near:
+                src.append(3)  # "deux chercheurs d'OpenAI", "founders of Adept"
+        if prev == "to" and prev2 != "according":
+            dst.append(4)
+        if (
+            prev in ("for", "pour", "vers", "into")
+            and cat is None
+            and _trigger_before(c, s, *_TRIGGERS)
+        ):
+            dst.append(4)
+        if prev in ("at", "chez"):
+            if cat == "join":
+                dst.append(6)
+            elif prev2 in _TAKE_FROM:
+                src.append(5)
+            elif before & (_PAST | _EX):
+                src.append(4)
+            elif _trigger_before(c, s, "join") or any(
+                m.start < s and _passive(c, m, people) for m in c.triggers if m.category == "hire"
+            ):
+                dst.append(4)
+            elif before & _ROLE_WORDS:
+                src.append(3)
+            else:
+                dst.append(3)
+        if prev in _EX or (prev == "of" and prev2 == "formerly"):
+            src.append(5)
+        if prev in _LED or (prev2 in _LED and prev == "the"):
+            src.append(4)
+        if nxt in _ALUM:
+            src.append(5)
+        if _role_after(c, e, people):
+            src.append(4 if c.toks[e - 1].poss else 3)
+        if cat == "join" and prev not in ("at", "chez"):
+            dst.append(6)
+        if cat == "leave" and prev not in ("to", "for", "pour"):
+            src.append(6)
+        if cat == "found" and nxt not in ("by", "par"):
+            dst.append(5)
+        if c.covered.get(e) == "leave" and nxt in ("loses", "lost", "losing", "perd", "perdent"):
+            src.append(6)
+        if subject is not None and subject[0] is org:
+            dst.append(6)
+        elif subject is not None and subject[0].start < s < subject[1]:
+            src = [min(max(src), 1)]  # "Periodic Labs, founded by ex-OpenAI researchers, hires…"
+        if prev in ("by", "par") and cat == "hire":
+            dst.append(6)
+        if s == 0 and c.toks[e].brk[:1] == ":" if e < len(c.toks) else False:
+            src.append(4)  # "Tesla : Milan Kovac démissionne"
+        if acqui and (prev in ("with", "avec") or c.covered.get(e) == "acqui"):
+            src.append(3)  # "accord de licence avec Character.AI", "in Character.AI licensing deal"
+        if (founding or c.has("found")) and (prev in _FOUND_NOUNS or prev in _NAMING):
+            dst.append(4)  # "a new startup, Halcyon Research", "announced Babuschkin Ventures"
+        near_join = any(  # "prendra la tête du laboratoire parisien d'OpenAI"
+            m.category == "join"
+            and 0 <= s - m.end <= 5
+            and not any(m.end <= o.start < s for o in c.orgs)
+            for m in c.triggers
+        )
+        if near_join:
+            dst.append(5)
+        after = [c.low(k) for k in range(e, min(e + 5, len(c.toks)))]
+        org.latest = (
+            ("before" in after and any(c.covered.get(k) == "join" for k in range(e, e + 5)))
+            or "avant" in after
+            or (after[:1] == ["after"] and any(o.start == e + 1 for o in c.orgs))
+            or bool(before & {"recently", "dernierement"})
+        )
+        org.src = max(org.src, *src)
+        org.dst = max(org.dst, *dst)
+
+
+# -- people ----------------------------------------------------------------------------------------
+
+
+def _movers(c: _Clause, subject: tuple[_Org, int] | None) -> tuple[list[str], list[str]]:
+    """The people of a clause who move, and apart those who only comment or own something."""
+    people = {i for p in c.people for i in range(p.start, p.end)}
+    out: list[str] = []
+    weak: list[str] = []
+    groups: list[list[_Person]] = []
+    for p in c.people:  # "Anna Kowalski and Rahul Iyer said…": one subject
+        last = groups[-1][-1] if groups else None
+        if last is not None and p.start - last.end <= 1 and c.low(last.end) in ("and", "et", ""):
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    for group in groups:
+        tail = group[-1]
+        nxt = c.low(tail.end)
+        names = [p.name for p in group]
+        if c.toks[tail.end - 1].poss and any(o.start == tail.end for o in c.orgs):
+            continue  # "Mira Murati's Thinking Machines"
+        if c.low(group[0].start - 1) in _BEFORE_BYSTANDER:
+            continue
+        if subject is not None and subject[0].end <= group[0].start and tail.end <= subject[1]:
+            continue  # "Reflection AI co-founder X, previously at Y, hires…"
+        verb = next(
+            (m for m in c.triggers if m.category == "hire" and tail.end <= m.start <= tail.end + 1),
+            None,
+        )
+        if verb is not None:
+            object_after = any(q.start > verb.start for q in c.people)
+            if not _passive(c, verb, people) or object_after:
+                continue  # "Zuckerberg hires…", "Mark Zuckerberg recruited X"
+        if nxt in _SAYS or c.low(group[0].start - 1) in _POSSESSOR:
+            weak = weak or names  # the first group that speaks: "A and B said they would leave"
+            continue
+        out.extend(n for n in names if n not in out)
+    return out, weak
+
+
+def _strip_titles(name: str) -> str:
+    words = name.split()
+    while words and fold(words[0]).rstrip(".") in TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+# -- role ----------------------------------------------------------------------------------------
+
+_ROLE_NAMES = (
+    ("chief ai scientist", "chief AI scientist"),
+    ("chief scientist", "chief scientist"),
+    ("chief technology officer", "CTO"),
+    ("chief product officer", "chief product officer"),
+    ("research director", "research director"),
+    ("directeur scientifique", "directeur scientifique"),
+    ("directrice scientifique", "directrice scientifique"),
+    ("cto", "CTO"),
+    ("ceo", "CEO"),
+    ("cfo", "CFO"),
+    ("co-founder", "co-founder"),
+    ("cofounder", "co-founder"),
+    ("cofondateur", "cofondateur"),
+    ("head", "head"),
+    ("directeur", "directeur"),
+    ("directrice", "directrice"),
+    ("responsable", "responsable"),
+    ("patron", "patron"),
+    ("lead", "lead"),
+    ("researcher", "researcher"),
+    ("scientist", "scientist"),
+    ("engineer", "engineer"),
+    ("chercheur", "chercheur"),
+    ("chercheuse", "chercheuse"),
+    ("ingenieur", "ingénieur"),
+)
+
+
+def _role(c: _Clause, mover: str | None) -> str | None:
+    """The mover's role, from the words around their name in the headline (not the hirer's 'CEO')."""
+    lows = [t.low for t in c.toks]
+    span = next(((p.start, p.end) for p in c.people if p.name == mover), None)
+    if span is not None:
+        lows = lows[max(0, span[0] - 3) : span[1] + 4]
+    elif c.people:
         return None
-    return Move(people=people, from_org=src, to_org=dst, role=_role(a), kind=kind)
+    text = " " + " ".join(lows) + " "
+    for phrase, shown in _ROLE_NAMES:
+        if f" {phrase} " in text:
+            return shown
+    return None
+
+
+# -- the move ------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"“])")
+BODY_CHARS = 700
+
+
+def _best(orgs: list[_Org], side: str, exclude: str | None = None) -> _Org | None:
+    scored = [o for o in orgs if getattr(o, side) > 0 and o.name != exclude]
+    if not scored:
+        return None
+    return max(scored, key=lambda o: (getattr(o, side), o.known, -o.start))
+
+
+def _reports_a_move(head: _Clause, title: str) -> bool:
+    if title.rstrip().endswith("?") or head.has("lawsuit") or head.has("advert"):
+        return False  # a question, a lawsuit, a job advert: no move to report
+    for k, tok in enumerate(head.toks):  # "OpenAI is hiring: Research Engineer"
+        if tok.low == "hiring" and (k + 1 == len(head.toks) or head.toks[k + 1].brk):
+            return False
+    arrow = any(t.low == "->" for t in head.toks)
+    from_to = any(
+        head.low(o.start - 1) in ("from", "de") and head.low(o.end) in ("to", "a")
+        for o in head.orgs
+    )
+    return bool(head.triggers) or arrow or from_to
+
+
+def _founding(head: _Clause, body: list[_Clause]) -> bool:
+    """A story of people who leave to found a company, rather than join one."""
+    if any(m.category == "found" and head.low(m.end) not in ("by", "par") for m in head.triggers):
+        return True
+    if any(m.category in ("hire", "join") for m in head.triggers):
+        return False
+    return any(clause.has("found") for clause in body)
+
+
+def _people(head: _Clause, body: list[_Clause]) -> list[str]:
+    """The movers of the headline, else of the first sentence that names one; a person who only
+    comments or owns something counts when nobody else is named."""
+    weak: list[str] = []
+    for clause in (head, *body):
+        people, more = _movers(clause, _subject(clause, set()))
+        if people:
+            return people
+        weak = weak or more
+    return weak
+
+
+def extract_move(title: str, text: str = "") -> Move | None:
+    """The move a talent-war story reports, or None when it reports none (a pay package, a lawsuit,
+    a job advert, an analysis of the talent war)."""
+    head = _scan(title)
+    if not _reports_a_move(head, title):
+        return None
+    body = [_scan(s) for s in _SENTENCE.split(text[:BODY_CHARS]) if s.strip()]
+    founding = _founding(head, body)
+    for clause in (head, *body):
+        _clue(clause, founding)
+
+    dst_org = _best(head.orgs, "dst")
+    dst = dst_org.name if dst_org else None
+    src_org = _best(head.orgs, "src", dst)
+    src = src_org.name if src_org else None
+    latest = next((o.name for c in body for o in c.orgs if o.latest and o.name != dst), None)
+    src = latest or src  # "ex-Google Brain X… after a stint at Anthropic before joining SSI"
+    for clause in body:
+        if dst is None:
+            found = _best(clause.orgs, "dst", src)
+            dst = found.name if found else None
+        if src is None:
+            found = _best(clause.orgs, "src", dst)
+            src = found.name if found else None
+    if src is None and dst is not None and any(t.low in _RETURN for t in head.toks):
+        # "X returns to OpenAI weeks after joining Meta": the other destination is the origin.
+        other = _best(head.orgs, "dst", dst) or next(
+            (o for c in body for o in c.orgs if o.dst and o.name != dst), None
+        )
+        src = other.name if other else None
+    people = [_strip_titles(p) for p in _people(head, body)][:4]
+
+    if any(c.has("acqui") for c in (head, *body)) and dst is not None and src is not None:
+        kind = "acquihire"
+    elif founding:
+        kind = "founding"
+    elif dst is None:
+        kind = "departure"
+    else:
+        kind = "hire"
+    if src == dst:
+        src = None
+    if not ((people and (src or dst)) or (src and dst)):
+        return None
+    return Move(
+        people=tuple(people),
+        from_org=src,
+        to_org=dst,
+        role=_role(head, people[0] if people else None),
+        kind=kind,
+    )
+
+
+def canonical_org(name: str) -> str:
+    """The name Radar shows for an organisation: the known entity's name, else the cleaned surface."""
+    c = _scan(name)
+    known = [o for o in c.orgs if o.known]
+    if known and known[0].start == 0:
+        return known[0].name
+    return _clean_org(c.toks) if c.toks else name.strip()

@@ -35,7 +35,7 @@ class Understander:
         analysis = analyse(title, text)
         verdicts = self.classifier.verdicts(analysis)
         flagged = any(v.flagged for v in verdicts.values())
-        move = extract_move(analysis) if verdicts["talent_war"].flagged else None
+        move = extract_move(title, text) if verdicts["talent_war"].flagged else None
         lang = language or detect_language(f"{title} {text[:400]}")
         short = summarise(title, text) if flagged or summary == "always" else ""
         return Understanding(verdicts=verdicts, move=move, summary=short, language=lang)
