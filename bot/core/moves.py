@@ -273,30 +273,32 @@ class _Tok:
 def _tokens(text: str) -> list[_Tok]:
     out: list[_Tok] = []
     brk = ""
-    for m in _TOKEN.finditer(text):
-        s = m.group(0)
-        if s in _ARROWS:
-            out.append(_Tok(s, "->", brk=brk or ">"))
+    for s in _TOKEN.findall(text):
+        if s[0].isalnum():
+            if s[2:3] == "-" and s[:2].lower() == "ex" and len(s) > 3:  # "ex-OpenAI"
+                out.append(_Tok(s[:2], "ex", brk))
+                s, brk = s[3:], ""
+            out.append(_Tok(s, s.lower() if s.isascii() else fold(s), brk))
+            brk = ""
+        elif s in _ARROWS:
+            out.append(_Tok(s, "->", brk or ">"))
             brk = ">"
         elif s[0] in "'’":
             if out:
                 out[-1].poss = True
-        elif not s[0].isalnum():
-            if not (s == "." and out and out[-1].low in _ABBREVIATIONS):
-                brk = brk if brk and brk in _STRONG else s[0]
-        elif s[:3].lower() == "ex-" and len(s) > 3:
-            out.append(_Tok(s[:2], "ex", brk=brk))
-            out.append(_Tok(s[3:], fold(s[3:])))
-            brk = ""
-        else:
-            out.append(_Tok(s, fold(s), brk=brk))
-            brk = ""
+        elif not (s == "." and out and out[-1].low in _ABBREVIATIONS):
+            brk = brk if brk and brk in _STRONG else s[0]
     return out
 
 
+def _fold(word: str) -> str:
+    return word.lower() if word.isascii() else fold(word)
+
+
 def _capital(tok: _Tok) -> bool:
+    """'Meta', 'OpenAI', and also 'xAI'."""
     t = tok.text
-    return t[:1].isupper() or (len(t) > 1 and t[0].islower() and any(c.isupper() for c in t[1:]))
+    return t[:1].isupper() or (t[:1].islower() and not t.islower())
 
 
 # -- mentions -------------------------------------------------------------------------------------
@@ -748,9 +750,6 @@ def _role(c: _Clause, mover: str | None) -> str | None:
 
 # -- the move ------------------------------------------------------------------------------------
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"“])")
-BODY_CHARS = 700
-
 
 def _best(orgs: list[_Org], side: str, exclude: str | None = None) -> _Org | None:
     scored = [o for o in orgs if getattr(o, side) > 0 and o.name != exclude]
@@ -773,25 +772,25 @@ def _reports_a_move(head: _Clause, title: str) -> bool:
     return bool(head.triggers) or arrow or from_to
 
 
-def _founding(head: _Clause, body: list[_Clause]) -> bool:
-    """A story of people who leave to found a company, rather than join one."""
+def _founding(head: _Clause) -> bool | None:
+    """True for people who leave to found a company, False when they join one, None when the
+    headline does not say (the description may)."""
     if any(m.category == "found" and head.low(m.end) not in ("by", "par") for m in head.triggers):
         return True
     if any(m.category in ("hire", "join") for m in head.triggers):
         return False
-    return any(clause.has("found") for clause in body)
+    return None
 
 
-def _people(head: _Clause, body: list[_Clause]) -> list[str]:
-    """The movers of the headline, else of the first sentence that names one; a person who only
-    comments or owns something counts when nobody else is named."""
-    weak: list[str] = []
-    for clause in (head, *body):
-        people, more = _movers(clause, _subject(clause, set()))
-        if people:
-            return people
-        weak = weak or more
-    return weak
+# Words without which a sentence of the description cannot change what the headline already says
+# (an acqui-hire's deal, a more recent employer, a new company's name): once the headline has named
+# people, origin and destination, only sentences with one of them are read.
+_BODY_HINTS = (
+    "licen", "acqui", "team", "equipe", "talent", "founder", "fondat", "before", "avant",
+    "recent", "dernier", "stint", "passage", "deal", "accord", "spent", "passe",
+)  # fmt: skip
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"“])")
+BODY_CHARS = 500
 
 
 def extract_move(title: str, text: str = "") -> Move | None:
@@ -800,33 +799,49 @@ def extract_move(title: str, text: str = "") -> Move | None:
     head = _scan(title)
     if not _reports_a_move(head, title):
         return None
-    body = [_scan(s) for s in _SENTENCE.split(text[:BODY_CHARS]) if s.strip()]
-    founding = _founding(head, body)
-    for clause in (head, *body):
-        _clue(clause, founding)
-
+    said = _founding(head)
+    founding = bool(said)
+    _clue(head, founding)
     dst_org = _best(head.orgs, "dst")
     dst = dst_org.name if dst_org else None
     src_org = _best(head.orgs, "src", dst)
     src = src_org.name if src_org else None
-    latest = next((o.name for c in body for o in c.orgs if o.latest and o.name != dst), None)
-    src = latest or src  # "ex-Google Brain X… after a stint at Anthropic before joining SSI"
-    for clause in body:
+    people, weak = _movers(head, _subject(head, set()))
+    latest: str | None = None
+    acqui = head.has("acqui")
+    body: list[_Clause] = []
+    for sentence in _SENTENCE.split(text[:BODY_CHARS]):
+        complete = dst and src and people and said is not None
+        if not sentence.strip() or (complete and not any(h in fold(sentence) for h in _BODY_HINTS)):
+            continue
+        clause = _scan(sentence)
+        body.append(clause)
+        if said is None and clause.has("found"):
+            founding = True
+        _clue(clause, founding)
+        acqui = acqui or clause.has("acqui")
+        latest = latest or next(
+            (o.name for o in clause.orgs if o.latest and o.name != dst), None
+        )  # "ex-Google Brain X… after a stint at Anthropic before joining SSI"
         if dst is None:
             found = _best(clause.orgs, "dst", src)
             dst = found.name if found else None
         if src is None:
             found = _best(clause.orgs, "src", dst)
             src = found.name if found else None
+        if not people:
+            people, more = _movers(clause, _subject(clause, set()))
+            weak = weak or more
+    src = latest or src
     if src is None and dst is not None and any(t.low in _RETURN for t in head.toks):
         # "X returns to OpenAI weeks after joining Meta": the other destination is the origin.
         other = _best(head.orgs, "dst", dst) or next(
             (o for c in body for o in c.orgs if o.dst and o.name != dst), None
         )
         src = other.name if other else None
-    people = [_strip_titles(p) for p in _people(head, body)][:4]
+    people = [_strip_titles(p) for p in (people or weak)][:4]
 
-    if any(c.has("acqui") for c in (head, *body)) and dst is not None and src is not None:
+    if acqui and dst is not None and src is not None:
         kind = "acquihire"
     elif founding:
         kind = "founding"
