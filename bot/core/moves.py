@@ -197,7 +197,7 @@ _ROLE_FILLERS = words(
 )
 _EX = frozenset({"ex", "former", "formerly", "ancien", "ancienne", "anciens", "anciennes"})
 _ALUM = frozenset({"alum", "alums", "alumni", "alumnus", "alumna", "veteran", "veterans", "vet"})
-_PAST = words("""after spent years decade months weeks stint previously formerly was were had earlier
+_PAST = words("""after spent years decade months weeks stint previously formerly recently was were had earlier
     apres ans annees mois passe passee passage jusqu ici auparavant etait avait""")
 _LED = frozenset({"ran", "led", "headed", "dirigeait", "pilotait"})
 _CAME = frozenset({"arrive", "arrivent", "vient", "venu", "venue", "issu", "issue", "transfuge"})
@@ -218,7 +218,7 @@ _BEFORE_BYSTANDER = frozenset({"under", "alongside", "selon", "interview", "avec
 _POSSESSOR = frozenset({"d", "de", "du"})
 _STRIP_ORG = frozenset({"inc", "ltd", "llc", "corp", "sa", "sas", "gmbh", "plc", "the"})
 # Headline words that start with a capital and would otherwise glue to a name or pass for a company.
-_HEADLINE = words("""ia francais francaise americain americaine chinois chinoise europeen europeenne britannique
+_HEADLINE = words("""francais francaise americain americaine chinois chinoise europeen europeenne britannique
     allemand allemande canadien canadienne exclusive exclusif exclusif breaking guerre nomination
     depart retour coup personal news sources source update mercato salaires interview podcast why
     how ask show hn nouveau nouvelle excited thrilled happy heureux parmi selon
@@ -313,6 +313,7 @@ class _Org:
     src: int = 0  # strength of the clues that it is where the person comes from
     dst: int = 0  # … and where the person goes
     latest: bool = False  # told as the most recent employer ("a stint at X before joining…")
+    then: str = ""  # the organisation joined next, when the sentence names it
 
 
 @dataclass(slots=True)
@@ -651,6 +652,8 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             or (after[:1] == ["after"] and any(o.start == e + 1 for o in c.orgs))
             or bool(before & {"recently", "dernierement"})
         )
+        if org.latest and ("before" in after or "avant" in after):
+            org.then = next((o.name for o in c.orgs if e < o.start <= e + 7), "")
         org.src = max(org.src, *src)
         org.dst = max(org.dst, *dst)
 
@@ -793,6 +796,16 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"“])")
 BODY_CHARS = 500
 
 
+def _latest(c: _Clause, dst: str | None) -> str | None:
+    """The employer a sentence tells as the last before the destination: "ex-Google Brain X… after
+    a stint at Anthropic before joining SSI" (but not "at Google Brain before moving to OpenAI",
+    when the move is from OpenAI to Meta)."""
+    for o in c.orgs:
+        if o.latest and o.name != dst and o.then in ("", dst):
+            return o.name
+    return None
+
+
 def extract_move(title: str, text: str = "") -> Move | None:
     """The move a talent-war story reports, or None when it reports none (a pay package, a lawsuit,
     a job advert, an analysis of the talent war)."""
@@ -807,7 +820,7 @@ def extract_move(title: str, text: str = "") -> Move | None:
     src_org = _best(head.orgs, "src", dst)
     src = src_org.name if src_org else None
     people, weak = _movers(head, _subject(head, set()))
-    latest: str | None = None
+    latest = _latest(head, dst)
     acqui = head.has("acqui")
     body: list[_Clause] = []
     for sentence in _SENTENCE.split(text[:BODY_CHARS]):
@@ -820,9 +833,7 @@ def extract_move(title: str, text: str = "") -> Move | None:
             founding = True
         _clue(clause, founding)
         acqui = acqui or clause.has("acqui")
-        latest = latest or next(
-            (o.name for o in clause.orgs if o.latest and o.name != dst), None
-        )  # "ex-Google Brain X… after a stint at Anthropic before joining SSI"
+        latest = latest or _latest(clause, dst)
         if dst is None:
             found = _best(clause.orgs, "dst", src)
             dst = found.name if found else None

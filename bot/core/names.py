@@ -32,7 +32,7 @@ def words(text: str) -> frozenset[str]:
 TITLES = words("dr dr. prof prof. professor mr mrs ms mme mlle m docteur professeur sir dame")
 # A word that ends a capitalised run as an organisation's name ("Acme Robotics", "Fathom Labs").
 ORG_SUFFIXES = words(
-    "ai labs lab robotics research technologies technology systems inc capital ventures trust "
+    "ai ia labs lab robotics research technologies technology systems inc capital ventures trust "
     "dynamics computing intelligence bio health networks software studio studios foundation "
     "institute university partners group corp company machines analytics cloud data security "
     "motors energy industries holdings ml x sciences therapeutics"

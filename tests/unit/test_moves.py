@@ -1,0 +1,307 @@
+"""Move extraction by error class (sentences that are not in the labelled move set), the move's
+publication date, the seed story in both languages, and the `radar eval --moves` report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.core.models import Move
+from bot.core.moves import canonical_org, extract_move
+from bot.core.understand import Understander
+from bot.errors import InputError
+from bot.evaluation_moves import MOVES_DIR, evaluate_moves, load_moves
+from bot.sources.parse import parse_feed
+from bot.terminal.demo import DEMO_FEEDS
+from bot.terminal.move_eval import print_move_eval
+
+Expected = tuple[tuple[str, ...], str | None, str | None, str]
+
+
+def _got(title: str, body: str = "") -> Expected | None:
+    move = extract_move(title, body)
+    if move is None:
+        return None
+    return move.people, move.from_org, move.to_org, move.kind
+
+
+def _check(
+    title: str, body: str, people: tuple[str, ...], src: str | None, dst: str | None, kind: str
+) -> None:
+    assert _got(title, body) == (people, src, dst, kind)
+
+
+# -- moves without a classic move verb ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("Gemma Ortiz will oversee model training at Cohere, leaving Google after nine years", "",
+         ("Gemma Ortiz",), "Google", "Cohere", "hire"),
+        ("Noor Haddad is now at Anthropic", "The former OpenAI researcher confirmed it on Bluesky.",
+         ("Noor Haddad",), "OpenAI", "Anthropic", "hire"),
+        ("Back at Google, Sam Porter to lead Gemini post-training", "Porter spent two years at xAI.",
+         ("Sam Porter",), "xAI", "Google", "hire"),
+        ("Jonah Reyes and Mia Lopez to co-lead Amazon's new agents lab", "Both join from Meta.",
+         ("Jonah Reyes", "Mia Lopez"), "Meta", "Amazon", "hire"),
+        ("Career update: Meta -> OpenAI", "Posted by Tariq Aziz",
+         ("Tariq Aziz",), "Meta", "OpenAI", "hire"),
+        ("Mistral AI récupère Bastien Giraud, venu de Meta", "",
+         ("Bastien Giraud",), "Meta", "Mistral AI", "hire"),
+        ("Sarah Cohen de retour chez OpenAI", "Elle avait rejoint Anthropic en 2024.",
+         ("Sarah Cohen",), "Anthropic", "OpenAI", "hire"),
+        ("Paul Rivière prendra la tête de la recherche de Kyutai",
+         "Il était jusqu'ici chercheur chez Google DeepMind.",
+         ("Paul Rivière",), "Google DeepMind", "Kyutai", "hire"),
+    ],
+)  # fmt: skip
+def test_moves_without_a_move_verb(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+# -- origins away from the verb -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst"),
+    [
+        ("A former DeepMind researcher, Ines Duarte, lands at xAI", "",
+         ("Ines Duarte",), "Google DeepMind", "xAI"),
+        ("Anthropic hires a Microsoft alum to run its enterprise research",
+         "Tom Hale spent ten years at Microsoft.", ("Tom Hale",), "Microsoft", "Anthropic"),
+        ("Cohere hires Ana Belo", "Belo led a translation team at Google. Belo starts next month.",
+         ("Ana Belo",), "Google", "Cohere"),
+        # an earlier employer is not the one left now
+        ("Nadia Petrova, a Google alumna who most recently ran research at Cohere, joins Mistral AI",
+         "", ("Nadia Petrova",), "Cohere", "Mistral AI"),
+        ("Hugo Lenz joins Poolside", "Lenz, a Meta veteran, spent the last year at Sakana AI before "
+         "joining the Paris startup.", ("Hugo Lenz",), "Sakana AI", "Poolside"),
+    ],
+)  # fmt: skip
+def test_origins_away_from_the_verb(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str
+) -> None:
+    _check(title, body, people, src, dst, "hire")
+
+
+# -- destinations (and origins) Radar does not know ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("Ex-Anthropic engineers launch Corvid AI to build agent infrastructure",
+         "Marta Silva and Jon Berg left Anthropic in March.",
+         ("Marta Silva", "Jon Berg"), "Anthropic", "Corvid AI", "founding"),
+        ("Orbit Robotics names ex-Nvidia scientist Dana Whitaker its first chief AI officer", "",
+         ("Dana Whitaker",), "Nvidia", "Orbit Robotics", "hire"),
+        ("Hugging Face poaches Ai2's top researcher Nora Lind", "",
+         ("Nora Lind",), "Ai2", "Hugging Face", "hire"),
+        ("Google DeepMind's new materials unit hires Basil Grant from Periodic Labs", "",
+         ("Basil Grant",), "Periodic Labs", "Google DeepMind", "hire"),
+        ("Deux anciennes de Meta fondent Atelier IA Labs à Lyon",
+         "Inès Vidal et Rose Bonnet ont quitté Meta en juin.",
+         ("Inès Vidal", "Rose Bonnet"), "Meta", "Atelier IA Labs", "founding"),
+    ],
+)  # fmt: skip
+def test_organisations_outside_the_lexicon(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "people"),
+    [
+        ("Co-Founder Kai Müller Leaves Aleph Alpha for OpenAI", "", ("Kai Müller",)),
+        ("Vela Labs Appoints Dr. Wen Zhao as Head of Research",
+         "Zhao was previously a principal scientist at Meta.", ("Wen Zhao",)),
+        ("OpenAI CEO Sam Altman welcomes Ruth Adler from Google", "", ("Ruth Adler",)),
+        ("Meta poaches Apple's Tom Reed, analyst Jane Roe says Apple must respond", "",
+         ("Tom Reed",)),
+        ("Le Français Hugo Marin quitte Mistral AI pour Anthropic", "", ("Hugo Marin",)),
+        ("Nvidia lures Intel's Ada Fox", "Fox will report to Jensen Huang. Fox leaves Intel after "
+         "a decade.", ("Ada Fox",)),
+    ],
+)  # fmt: skip
+def test_people_are_the_movers_only(title: str, body: str, people: tuple[str, ...]) -> None:
+    move = extract_move(title, body)
+    assert move is not None and move.people == people
+
+
+def test_a_company_name_is_not_a_person() -> None:
+    assert _got("Quill Robotics appoints Google veteran Ivo Stein as CTO") == (
+        ("Ivo Stein",),
+        "Google",
+        "Quill Robotics",
+        "hire",
+    )
+
+
+# -- no move ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Meta offers OpenAI researchers $300m pay packages",
+        "OpenAI sues Meta over researcher poaching",
+        "xAI is hiring: senior research engineer, Palo Alto",
+        "Is Meta winning the AI talent war?",
+        "How the talent war changed AI research",
+        "Apple's AI brain drain, explained in five charts",
+        "Les primes de rétention d'OpenAI dépassent deux millions",
+        "Procès : xAI accuse un ancien ingénieur d'avoir emporté des secrets chez OpenAI",
+    ],
+)
+def test_no_move_is_invented(title: str) -> None:
+    assert (
+        extract_move(title, "Analysts say Meta, OpenAI and Google compete for researchers.") is None
+    )
+
+
+def test_a_pay_story_gets_no_move_through_understand() -> None:
+    und = Understander().understand(
+        "OpenAI hands researchers $1.5m retention bonuses as Meta poaching war rages",
+        "OpenAI told staff the one-off grants would vest over two years.",
+    )
+    assert und.move is None
+
+
+# -- canonical names ------------------------------------------------------------------------------
+
+
+def test_known_orgs_get_their_canonical_name_and_unknown_ones_a_clean_surface() -> None:
+    assert canonical_org("Meta Superintelligence Labs") == "Meta"
+    assert canonical_org("Google Brain") == "Google DeepMind"
+    assert canonical_org("Inflection") == "Inflection AI"
+    assert canonical_org("Acme Robotics Inc") == "Acme Robotics"
+
+
+# -- the move's date and the seed story --------------------------------------------------------
+
+
+def test_the_move_carries_the_publication_date_and_round_trips() -> None:
+    published = datetime(2026, 11, 28, 16, 5, tzinfo=UTC)
+    und = Understander().understand(
+        "Meta hires OpenAI's Jason Wei and Hyung Won Chung", "", published=published
+    )
+    assert und.move is not None and und.move.published == published
+    stored = json.loads(json.dumps(und.move.to_dict()))
+    assert stored["published"] == "2026-11-28T16:05:00+00:00"
+    assert Move.from_dict(stored) == und.move
+    assert Move.from_dict({**stored, "published": "yesterday"}).published is None
+
+
+FRENCH_SEED = (
+    "Meta débauche Jason Wei et Hyung Won Chung, deux chercheurs vedettes d'OpenAI",
+    "Le groupe de Mark Zuckerberg a recruté les deux chercheurs, connus pour leurs travaux sur le "
+    "raisonnement, pour son laboratoire Meta Superintelligence Labs.",
+)
+
+
+def test_the_seed_story_gives_one_move_in_both_languages() -> None:
+    understander = Understander()
+    entries = [
+        entry
+        for name in ("techwire-en.xml", "labwatch-en.atom", "aggregator-en.xml")
+        for entry in parse_feed((DEMO_FEEDS / name).read_bytes(), url=name).entries
+        if "Jason Wei" in entry.title
+    ]
+    assert len(entries) == 3  # the demo feeds' English coverage
+    moves = [
+        understander.understand(e.title, e.text, e.language, published=e.published).move
+        for e in entries
+    ]
+    french = understander.understand(*FRENCH_SEED, language="fr").move
+    for move in [*moves, french]:
+        assert move is not None
+        assert move.line() == "Jason Wei, Hyung Won Chung: OpenAI → Meta"
+    assert all(
+        m is not None and m.published == e.published for m, e in zip(moves, entries, strict=True)
+    )
+
+
+# -- the report -----------------------------------------------------------------------------------
+
+
+def _write(folder: Path, rows: list[dict[str, object]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "small.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return folder
+
+
+SMALL = [
+    {  # right
+        "id": "a", "lang": "en", "split": "held", "title": "Anthropic hires OpenAI's Ada Lin",
+        "summary": "", "move": {"people": ["Ada Lin"], "from": "OpenAI", "to": "Anthropic",
+                                "kind": "hire"},
+    },
+    {  # origin wrong on purpose: the label says Google
+        "id": "b", "lang": "fr", "split": "held", "title": "Meta recrute Léo Roy, chercheur d'OpenAI",
+        "summary": "", "move": {"people": ["Léo Roy"], "from": "Google", "to": "Meta",
+                                "kind": "hire"},
+    },
+    {  # no move, none invented
+        "id": "c", "lang": "en", "split": "held", "title": "Meta's pay packages explained",
+        "summary": "", "move": None,
+    },
+    {  # no move expected, but the headline reports one: an invented move in the report
+        "id": "d", "lang": "en", "split": "held", "title": "Jo Kim leaves xAI for Apple",
+        "summary": "", "move": None,
+    },
+]  # fmt: skip
+
+
+def test_the_report_scores_each_field_and_lists_the_mistakes(tmp_path: Path) -> None:
+    report = evaluate_moves(load_moves(_write(tmp_path, SMALL)))
+    total = report.scores[("held", "all")]
+    assert (total.moves, total.all_right, total.no_move, total.no_move_kept) == (2, 1, 2, 1)
+    assert total.right == {"people": 2, "from": 1, "to": 2, "kind": 2}
+    assert report.scores[("held", "fr")].all_right_share == 0.0
+    assert report.scores[("held", "en")].all_right_share == 1.0
+    assert report.scores[("held", "en")].no_move_precision == 0.5
+    assert [(m.item.id, m.wrong) for m in report.mistakes] == [
+        ("b", ("from",)),
+        ("d", ("invented",)),
+    ]
+
+
+def test_the_report_prints_per_split_and_language_with_expected_and_got(tmp_path: Path) -> None:
+    console = Console(record=True, width=200)
+    print_move_eval(console, 10, _write(tmp_path, SMALL))
+    text = console.export_text()
+    assert "held" in text and "0.500" in text
+    assert "expected Léo Roy: Google → Meta [hire]" in text
+    assert "got      Léo Roy (chercheur): OpenAI → Meta [hire]" in text
+    assert "expected no move" in text and "got      Jo Kim: xAI → Apple [hire]" in text
+
+
+def test_a_bad_move_file_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.jsonl line 1"):
+        load_moves(tmp_path)
+    result = CliRunner().invoke(app, ["eval", "--moves", "--moves-dir", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and isinstance(result.exception, InputError)
+
+
+def test_the_cli_reports_the_shipped_move_set() -> None:
+    result = CliRunner().invoke(app, ["eval", "--moves", "--mistakes", "0"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    splits = {row.split for row in load_moves(MOVES_DIR)}
+    for split in splits:
+        assert split in result.output
+    assert "all right" in result.output and "people" in result.output
