@@ -24,6 +24,10 @@ from bot.core.phrases import Match, PhraseMatcher, fold
 _HIRE = (
     "hire/hires/hired",
     "hiring of",
+    "acqui-hire/acqui-hires/acqui-hired/acquihire/acquihires/acquihired",
+    "snap/snaps/snapped up",
+    "appointment/appointments of",
+    "nomination de/d",
     "poach/poaches/poached/poaching",
     "tap/taps/tapped",
     "lure/lures/lured",
@@ -98,6 +102,20 @@ _JOIN = (
     "desormais chez",
     "devient/deviendra",
     "rallie/rallient",
+    "s envole/envolent pour/vers",
+    "new position/role/job as/at",
+    "start/starts/started/starting a/her/his new position/role/job",
+    "starting/started/start as",
+)
+# Words that announce someone's arrival without a verb to hang the places on ("Mistral AI :
+# arrivée de X", "Nouvelle recrue pour H Company"): the organisation the headline is about gains them.
+_ARRIVE = (
+    "arrivee de/d",
+    "arrival of",
+    "nouvelle recrue",
+    "new hire/recruit",
+    "recrue",
+    "welcome/welcomes/welcoming",
 )
 _LEAVE = (
     "leave/leaves/left/leaving",
@@ -120,7 +138,7 @@ _LEAVE = (
     "depart",
 )
 _FOUND = (
-    "co-found/co-founds/co-founded/cofound/cofounds/cofounded",
+    "co-found/co-founds/co-founded/co-founding/cofound/cofounds/cofounded/cofounding",
     "found/founds",
     "founded a/an/his/her/their/new",
     "launch/launches/launched/launching/start/starts/started/starting a/an/his/her/their/its/own/new"
@@ -189,7 +207,8 @@ _ROLE_WORDS = words("""researcher researchers scientist scientists engineer engi
     team talent talents chercheur chercheurs chercheuse chercheuses ingenieur ingenieure
     ingenieurs patron patronne dirigeant dirigeante dirigeants directeur directrice responsable
     cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
-    scientifique scientifiques salarie salaries employe employes equipe""")
+    scientifique scientifiques salarie salaries employe employes equipe officer officers vice
+    numero""")
 # Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
 _ROLE_FILLERS = words(
     "top star senior principal lead ai ml research search safety policy hardware former veteran "
@@ -222,10 +241,10 @@ _HEADLINE = words("""francais francaise americain americaine chinois chinoise eu
     allemand allemande canadien canadienne exclusive exclusif exclusif breaking guerre nomination
     depart retour coup personal news sources source update mercato salaires interview podcast why
     how ask show hn nouveau nouvelle excited thrilled happy heureux parmi selon
-    another two three four five deux trois quatre cinq""")
+    another two three four five deux trois quatre cinq science""")
 _BREAK_WORDS = (NOT_NAMES - ORG_SUFFIXES) | TITLES | _ROLE_WORDS | _EX | _HEADLINE
 
-_TRIGGERS = ("hire", "join", "leave", "found", "acqui")
+_TRIGGERS = ("hire", "join", "leave", "found", "acqui", "arrive")
 
 
 def _org_phrases() -> dict[str, tuple[str, ...]]:
@@ -247,6 +266,8 @@ _MATCHER = PhraseMatcher(
         "lawsuit": _LAWSUIT,
         "advert": _ADVERT,
         "launch": ("launch/launches/launched/launching/unveil/unveils/unveiled",),
+        "newco": ("new startup/start-up/lab/venture/company/firm",),
+        "arrive": _ARRIVE,
         **_org_phrases(),
     }
 )
@@ -449,8 +470,8 @@ def _scan(text: str) -> _Clause:
         for i in range(m.start, m.end):
             c.covered.setdefault(i, m.category)
     c.orgs = _known_orgs(c.matches)
-    for m in c.matches:  # "launch Corvid AI": launching a named company is founding it
-        if m.category == "launch" and m.end not in c.covered and _capital_at(c, m.end):
+    for m in c.matches:  # "launch Corvid AI", "new lab Tessellate": a named company is founded
+        if m.category in ("launch", "newco") and m.end not in c.covered and _capital_at(c, m.end):
             c.triggers.append(Match("found", m.start, m.end))
             c.covered[m.start] = "found"
     taken = {i for o in c.orgs for i in range(o.start, o.end)}
@@ -469,10 +490,28 @@ def _scan(text: str) -> _Clause:
         elif n >= 2 and lows[-1] in ORG_SUFFIXES:
             c.orgs.append(_Org(_clean_org(words), start, end, known=False))
         elif 2 <= n <= 4 and all(is_name_word(w.text) or w.low in PARTICLES for w in words):
-            c.people.append(_Person(name, start, end))
+            prev = c.low(start - 1)
+            if c.covered.get(start - 1) == "found" or prev in _FOUND_NOUNS or prev in _NAMING:
+                c.orgs.append(
+                    _Org(_clean_org(words), start, end, known=False)
+                )  # "…, Lattice Minds"
+            else:
+                c.people.append(_Person(name, start, end))
         elif n <= 4 and _org_slot(c, start, end):
             c.orgs.append(_Org(_clean_org(words), start, end, known=False))
     c.orgs.sort(key=lambda o: o.start)
+    for i in range(len(c.orgs) - 1, 0, -1):  # "Apple's former Siri chief": Siri is Apple's
+        unit, owner = c.orgs[i], c.orgs[i - 1]
+        between = [t.low for t in toks[owner.end : unit.start]]
+        if (
+            not unit.known
+            and owner.known
+            and toks[owner.end - 1].poss
+            and len(between) <= 2
+            and all(w in _ROLE_FILLERS or w in _SKIP for w in between)
+        ):
+            owner.end = unit.end
+            del c.orgs[i]
     return c
 
 
@@ -488,7 +527,9 @@ def _back(c: _Clause, i: int, people: set[int]) -> int:
 
 
 def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
-    """A role or a person follows: "OpenAI researcher", "OpenAI's top AI executive", "OpenAI's X"."""
+    """A role or a person follows: "OpenAI researcher", "OpenAI's top AI executive", "OpenAI's X",
+    "Apple's former Siri chief"."""
+    units = {i for o in c.orgs if not o.known for i in range(o.start, o.end)}
     for k in range(end, min(end + 4, len(c.toks))):
         tok = c.toks[k]
         if tok.brk and k > end:
@@ -497,7 +538,7 @@ def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
             return True
         if tok.low in _ROLE_FILLERS:
             continue
-        if _capital(tok) or k in c.covered or tok.low in _SKIP:
+        if tok.low in _SKIP or k in c.covered or (_capital(tok) and k not in units):
             return False
     return False
 
@@ -629,10 +670,15 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             dst.append(6)
         elif subject is not None and subject[0].start < s < subject[1]:
             src = [min(max(src), 1)]  # "Periodic Labs, founded by ex-OpenAI researchers, hires…"
-        if prev in ("by", "par") and cat == "hire":
-            dst.append(6)
-        if s == 0 and c.toks[e].brk[:1] == ":" if e < len(c.toks) else False:
-            src.append(4)  # "Tesla : Milan Kovac démissionne"
+        if prev in ("by", "par") and c.covered.get(j - 1) == "hire":
+            dst.append(6)  # "X was poached by Meta"
+        if s == 0 and e < len(c.toks) and c.toks[e].brk[:1] == ":":
+            if c.has("arrive"):
+                dst.append(6)  # "Mistral AI : arrivée de Hugo Blanc"
+            else:
+                src.append(4)  # "Tesla : Milan Kovac démissionne"
+        if "behind" in before:
+            src.append(3)  # "the team behind agent startup Brevia"
         if acqui and (prev in ("with", "avec") or c.covered.get(e) == "acqui"):
             src.append(3)  # "accord de licence avec Character.AI", "in Character.AI licensing deal"
         if (founding or c.has("found")) and (prev in _FOUND_NOUNS or prev in _NAMING):
@@ -806,9 +852,45 @@ def _latest(c: _Clause, dst: str | None) -> str | None:
     return None
 
 
+# The " - Outlet" that aggregators append to headlines, and the " - Name" of a personal post.
+_SUFFIX = re.compile(r"\s[-–—|]\s+([^-–—|]{2,60})$")
+_OUTLETS = frozenset(
+    fold(o)
+    for o in (
+        "Reuters", "Bloomberg", "CNBC", "TechCrunch", "The Verge", "Business Insider", "Insider",
+        "The Information", "Financial Times", "FT", "WSJ", "The Wall Street Journal",
+        "Wall Street Journal", "The New York Times", "New York Times", "NYT", "Axios", "Fortune",
+        "Forbes", "Wired", "WIRED", "Semafor", "The Guardian", "BBC", "BBC News", "CNN",
+        "Le Monde", "Les Echos", "Le Figaro", "Libération", "L'Usine Nouvelle", "BFM",
+        "BFM Business", "Numerama", "Frandroid", "01net", "Challenges", "L'Express",
+        "Le Parisien", "Siècle Digital", "JDN", "ZDNet", "ZDNet.fr", "Maddyness", "VentureBeat",
+        "Ars Technica", "The Decoder", "SiliconANGLE", "Engadget", "Yahoo Finance",
+        "MarketWatch", "Business Wire", "PR Newswire", "GlobeNewswire", "The Register",
+        "Platformer", "Hacker News", "Reddit", "LinkedIn", "X", "Twitter", "Medium", "Substack",
+        "Korben", "Usbek & Rica", "Le Journal du Net", "France Info", "franceinfo", "AFP",
+    )
+)  # fmt: skip
+
+
+def _split_suffix(title: str) -> tuple[str, _Clause | None]:
+    """The headline without an outlet's or a poster's name at its end, and that end as a clause
+    when it may name the person (a LinkedIn post signed '- Jane Roe')."""
+    m = _SUFFIX.search(title)
+    if m is None or not title[: m.start()].strip():
+        return title, None
+    tail = m.group(1).strip()
+    if fold(tail) in _OUTLETS:
+        return title[: m.start()], None
+    clause = _scan(tail)
+    if clause.triggers or any(t.low == "->" for t in clause.toks):
+        return title, None  # "Jane Roe leaves OpenAI - joins Anthropic": part of the news
+    return title[: m.start()], clause
+
+
 def extract_move(title: str, text: str = "") -> Move | None:
     """The move a talent-war story reports, or None when it reports none (a pay package, a lawsuit,
     a job advert, an analysis of the talent war)."""
+    title, signed = _split_suffix(title)
     head = _scan(title)
     if not _reports_a_move(head, title):
         return None
@@ -850,6 +932,9 @@ def extract_move(title: str, text: str = "") -> Move | None:
             (o for c in body for o in c.orgs if o.dst and o.name != dst), None
         )
         src = other.name if other else None
+    if not people and signed is not None:
+        people, weak = _movers(signed, None)
+        people = people or weak  # "- Jane Roe on LinkedIn"
     people = [_strip_titles(p) for p in (people or weak)][:4]
 
     if acqui and dst is not None and src is not None:
