@@ -26,6 +26,8 @@ _HIRE = (
     "hiring of",
     "acqui-hire/acqui-hires/acqui-hired/acquihire/acquihires/acquihired",
     "snap/snaps/snapped up",
+    "hand-pick/hand-picks/hand-picked/handpick/handpicks/handpicked",
+    "pick/picks/picked",
     "appointment/appointments of",
     "nomination de/d",
     "poach/poaches/poached/poaching",
@@ -433,6 +435,8 @@ def _org_slot(c: _Clause, start: int, end: int) -> bool:
     """Whether an organisation (rather than a person or a headline word) stands at this place."""
     prev = c.low(start - 1)
     nxt = c.low(end)
+    if prev in ("in", "en", "a", "based", "near"):
+        return False  # a place: "Samsung's lab in Montreal loses…"
     if prev in {"at", "from", "chez", "ex", "former", "formerly", "of", "->", "pour", "to", "for"}:
         return True
     if prev in {"d", "de", "du", "joins", "join", "joined", "rejoint", "rejoindre"}:
@@ -569,9 +573,25 @@ def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
                 or c.low(org.start - 1) in _EX
             ):
                 continue  # "X quitte Meta, OpenAI récupère…": Meta is the object of 'quitte'
-            if any(org.end <= t.start < m.start for t in c.triggers if t is not m):
+            if any(
+                org.end <= t.start < m.start and t.category != "arrive"
+                for t in c.triggers
+                if t is not m
+            ):
                 continue
             return org, m.start
+    return None
+
+
+_LOSES = frozenset({"loses", "lost", "losing", "perd", "perdent"})
+
+
+def _loser(c: _Clause) -> _Org | None:
+    """The organisation that 'loses' someone: the first of the clause before that verb."""
+    for m in c.triggers:
+        if c.low(m.start) in _LOSES:
+            begin = c.strong_start(m.start)
+            return next((o for o in c.orgs if begin <= o.start < m.start), None)
     return None
 
 
@@ -664,8 +684,10 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             src.append(6)
         if cat == "found" and nxt not in ("by", "par"):
             dst.append(5)
-        if c.covered.get(e) == "leave" and nxt in ("loses", "lost", "losing", "perd", "perdent"):
+        if c.covered.get(e) == "leave" and nxt in _LOSES:
             src.append(6)
+        elif org is _loser(c):
+            src.append(6)  # "Samsung's AI lab in Montreal loses its director to Cohere"
         if subject is not None and subject[0] is org:
             dst.append(6)
         elif subject is not None and subject[0].start < s < subject[1]:
@@ -811,7 +833,8 @@ def _reports_a_move(head: _Clause, title: str) -> bool:
     if title.rstrip().endswith("?") or head.has("lawsuit") or head.has("advert"):
         return False  # a question, a lawsuit, a job advert: no move to report
     for k, tok in enumerate(head.toks):  # "OpenAI is hiring: Research Engineer"
-        if tok.low == "hiring" and (k + 1 == len(head.toks) or head.toks[k + 1].brk):
+        last = k + 1 == len(head.toks) or head.toks[k + 1].brk
+        if tok.low == "hiring" and last and head.low(k - 1) in ("is", "are", "re", "now", "we"):
             return False
     arrow = any(t.low == "->" for t in head.toks)
     from_to = any(

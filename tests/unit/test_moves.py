@@ -150,6 +150,35 @@ def test_a_company_name_is_not_a_person() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("xAI's Grok lead snapped up by OpenAI - Business Insider",
+         "Tom Ng, who led Grok's reasoning work, starts at OpenAI next week.",
+         ("Tom Ng",), "xAI", "OpenAI", "hire"),
+        ("Kai Brandt was poached by Meta from Google DeepMind", "",
+         ("Kai Brandt",), "Google DeepMind", "Meta", "hire"),
+        ("Mistral AI : arrivée de Hugo Blanc, ex-Google", "",
+         ("Hugo Blanc",), "Google", "Mistral AI", "hire"),
+        ("Meta names Apple's former Siri chief as head of AI products",
+         "John Giannini left Apple last year.", ("John Giannini",), "Apple", "Meta", "hire"),
+        ("Samsung's AI lab in Montreal loses its director to Cohere",
+         "Yves Tremblay will lead Cohere's new Montreal office.",
+         ("Yves Tremblay",), "Samsung", "Cohere", "hire"),
+        ("Meta's Yuri Volkov exits for startup he co-founded, Lattice Minds", "",
+         ("Yuri Volkov",), "Meta", "Lattice Minds", "founding"),
+    ],
+)  # fmt: skip
+def test_suffixes_passives_units_and_losers(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+def test_an_arrow_with_nobody_named_still_gives_the_two_places() -> None:
+    assert _got("New gig: Cohere → Mistral AI") == ((), "Cohere", "Mistral AI", "hire")
+
+
 # -- no move ----------------------------------------------------------------------------------------
 
 
