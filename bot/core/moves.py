@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, MOVE_ORGS, NOT_NAMES
+from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, MOVE_ORGS, NOT_NAMES, STOPWORDS
 from bot.core.models import Move
 from bot.core.names import ORG_SUFFIXES, PARTICLES, TITLES, is_name_word, words
 from bot.core.phrases import Match, PhraseMatcher, fold
@@ -83,6 +83,8 @@ _JOIN = (
     "return/returns/returned/returning to",
     "back at/to/with",
     "now at/with",
+    "is/was now",
+    "est/sont desormais/maintenant",
     "start/starts/started/starting at",
     "resurface/resurfaces/resurfaced",
     "take/takes/took/taking over",
@@ -107,6 +109,8 @@ _JOIN = (
     "s envole/envolent pour/vers",
     "new position/role/job as/at",
     "start/starts/started/starting a/her/his new position/role/job",
+    "start/starts/started/starting new position/role/job",
+    "hello/bonjour",
     "starting/started/start as",
 )
 # Words that announce someone's arrival without a verb to hang the places on ("Mistral AI :
@@ -137,6 +141,7 @@ _LEAVE = (
     "s en va",
     "perd/perdent",
     "tire sa reverence",
+    "goodbye/adieu/farewell",
     "depart",
 )
 _FOUND = (
@@ -210,7 +215,7 @@ _ROLE_WORDS = words("""researcher researchers scientist scientists engineer engi
     ingenieurs patron patronne dirigeant dirigeante dirigeants directeur directrice responsable
     cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
     scientifique scientifiques salarie salaries employe employes equipe officer officers vice
-    numero""")
+    numero co-lead colead co-leads""")
 # Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
 _ROLE_FILLERS = words(
     "top star senior principal lead ai ml research search safety policy hardware former veteran "
@@ -318,6 +323,11 @@ def _fold(word: str) -> str:
     return word.lower() if word.isascii() else fold(word)
 
 
+def _accented_name(tok: _Tok) -> bool:
+    """'Saïd' folds to the word 'said' but is a name."""
+    return not tok.text.isascii() and tok.low in STOPWORDS
+
+
 def _capital(tok: _Tok) -> bool:
     """'Meta', 'OpenAI', and also 'xAI'."""
     t = tok.text
@@ -411,7 +421,7 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
             and i not in taken
             and i not in c.covered
             and (
-                (_capital(tok) and tok.low not in _BREAK_WORDS)
+                (_capital(tok) and (tok.low not in _BREAK_WORDS or _accented_name(tok)))
                 or (tok.low in PARTICLES and start is not None)
             )
         )
@@ -456,7 +466,8 @@ def _org_slot(c: _Clause, start: int, end: int) -> bool:
         )
     ):
         return True
-    return bool({prev, c.low(start - 2), nxt, c.low(end + 1)} & _FOUND_NOUNS)
+    near = {prev, c.low(start - 2), c.low(start - 3), c.low(start - 4), nxt, c.low(end + 1)}
+    return bool(near & _FOUND_NOUNS)
 
 
 def _scan(text: str) -> _Clause:
@@ -539,7 +550,7 @@ def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
         if tok.brk and k > end:
             return False
         if tok.low in _ROLE_WORDS or tok.low in _ALUM or k in people:
-            return True
+            return True  # before the trigger check: "OpenAI's Sora co-lead" is a role
         if tok.low in _ROLE_FILLERS:
             continue
         if tok.low in _SKIP or k in c.covered or (_capital(tok) and k not in units):
@@ -699,8 +710,16 @@ def _clue(c: _Clause, founding: bool = False) -> None:
                 dst.append(6)  # "Mistral AI : arrivée de Hugo Blanc"
             else:
                 src.append(4)  # "Tesla : Milan Kovac démissionne"
-        if "behind" in before:
-            src.append(3)  # "the team behind agent startup Brevia"
+        if "behind" in before or (
+            prev in _FOUND_NOUNS and not founding and (acqui or before & _ROLE_WORDS)
+        ):
+            src.append(3)  # "the team behind agent startup Brevia", "founders of startup Adept"
+        if (
+            c.low(s - 2) in _FOUND_NOUNS | {"d", "de"}
+            and c.toks[s].brk == ","
+            and (acqui or before & _ROLE_WORDS)
+        ):
+            src.append(3)  # "le cofondateur d'une start-up d'agents, Loopwise"
         if acqui and (prev in ("with", "avec") or c.covered.get(e) == "acqui"):
             src.append(3)  # "accord de licence avec Character.AI", "in Character.AI licensing deal"
         if (founding or c.has("found")) and (prev in _FOUND_NOUNS or prev in _NAMING):
@@ -714,7 +733,7 @@ def _clue(c: _Clause, founding: bool = False) -> None:
         if near_join:
             dst.append(5)
         after = [c.low(k) for k in range(e, min(e + 5, len(c.toks)))]
-        org.latest = (
+        org.latest = prev in ("at", "chez", "with", "avec", "for", "pour", "of", "de", "d") and (
             ("before" in after and any(c.covered.get(k) == "join" for k in range(e, e + 5)))
             or "avant" in after
             or (after[:1] == ["after"] and any(o.start == e + 1 for o in c.orgs))
@@ -722,6 +741,9 @@ def _clue(c: _Clause, founding: bool = False) -> None:
         )
         if org.latest and ("before" in after or "avant" in after):
             org.then = next((o.name for o in c.orgs if e < o.start <= e + 7), "")
+        if prev2 == "now" and any(m.category == "leave" and m.start >= e for m in c.triggers):
+            src.append(7)  # "Co-founders of Adept, now at Amazon, leave to start…"
+            dst = [0]
         org.src = max(org.src, *src)
         org.dst = max(org.dst, *dst)
 
@@ -844,6 +866,19 @@ def _reports_a_move(head: _Clause, title: str) -> bool:
     return bool(head.triggers) or arrow or from_to
 
 
+def _founds_ahead(c: _Clause) -> bool:
+    """A description's founding is the news when it is ahead ("to start", "pour fonder", "will
+    launch"), not when it tells a company's past ("helped start the company in 2023")."""
+    return any(
+        m.category == "found"
+        and (c.low(m.start) in ("to", "pour") or {c.low(m.start - 1), c.low(m.start - 2)} & _AHEAD)
+        for m in c.triggers
+    )
+
+
+_AHEAD = frozenset({"to", "pour", "will", "va", "plans", "compte", "veut", "afin", "de"})
+
+
 def _founding(head: _Clause) -> bool | None:
     """True for people who leave to found a company, False when they join one, None when the
     headline does not say (the description may)."""
@@ -934,7 +969,7 @@ def extract_move(title: str, text: str = "") -> Move | None:
             continue
         clause = _scan(sentence)
         body.append(clause)
-        if said is None and clause.has("found"):
+        if said is None and _founds_ahead(clause):
             founding = True
         _clue(clause, founding)
         acqui = acqui or clause.has("acqui")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, NOT_NAMES
+from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, NOT_NAMES, STOPWORDS
 from bot.core.phrases import fold
 
 _CAPITAL_RUN = re.compile(
@@ -49,6 +49,8 @@ def _clean(token: str) -> str:
 
 def _is_name_word(token: str) -> bool:
     folded = fold(token)
+    if not token.isascii() and folded in STOPWORDS:
+        folded = token.lower()  # "Saïd" is a name, "said" a word
     if folded in NOT_NAMES or folded in _ORG_WORDS or len(token) < 2:
         return False
     if token.isupper() and len(token) <= 5:  # acronyms: AI, CEO, FAIR, OpenAI's tickers

@@ -175,6 +175,36 @@ def test_suffixes_passives_units_and_losers(
     _check(title, body, people, src, dst, kind)
 
 
+@pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("Former Nvidia director Paula Weiss is now head of research at Cohere", "",
+         ("Paula Weiss",), "Nvidia", "Cohere", "hire"),
+        ("Adieu Meta, bonjour Mistral AI : Luc Faure change de cap", "",
+         ("Luc Faure",), "Meta", "Mistral AI", "hire"),
+        ("xAI's Grok co-lead Ben Ray departs for Meta", "", ("Ben Ray",), "xAI", "Meta", "hire"),
+        # a company's past founding is not the news
+        ("Cohere loses co-founder Ivan Zhang",
+         "Zhang, who helped start the company in 2019, is leaving Cohere.",
+         ("Ivan Zhang",), "Cohere", None, "departure"),
+        ("Ada Wu and Ben Lee, now at Google, leave to found Sextant Labs", "",
+         ("Ada Wu", "Ben Lee"), "Google", "Sextant Labs", "founding"),
+        ("Anthropic recrute Nour Saïd, chercheur d'OpenAI", "",
+         ("Nour Saïd",), "OpenAI", "Anthropic", "hire"),
+        # a product is not an employer, however recent
+        ("Apple veteran Zoe Lin to run research at Cohere", "Lin worked most recently on Siri.",
+         ("Zoe Lin",), "Apple", "Cohere", "hire"),
+        ("Meta hires founders of voice startup Callisto",
+         "The deal includes a licence for Callisto's models; CEO Rui Costa joins Meta.",
+         ("Rui Costa",), "Callisto", "Meta", "acquihire"),
+    ],
+)  # fmt: skip
+def test_role_nouns_idioms_and_current_employers(
+    title: str, body: str, people: tuple[str, ...], src: str | None, dst: str | None, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
 def test_an_arrow_with_nobody_named_still_gives_the_two_places() -> None:
     assert _got("New gig: Cohere → Mistral AI") == ((), "Cohere", "Mistral AI", "hire")
 
