@@ -57,6 +57,7 @@ _HIRE = (
     "attire/attirent",
     "arrache/arrachent",
     "chipe/chipent",
+    "pique/piquent/ravit/ravissent/subtilise/subtilisent",
     "s offre",
     "s attache les services",
     "fait/font venir/revenir",
@@ -84,6 +85,9 @@ _JOIN = (
     "back at/to/with",
     "now at/with",
     "is/was now",
+    "now lead/leads/runs/heads/oversees/directs",
+    "will oversee/direct",
+    "to oversee/direct",
     "est/sont desormais/maintenant",
     "start/starts/started/starting at",
     "resurface/resurfaces/resurfaced",
@@ -108,6 +112,8 @@ _JOIN = (
     "rallie/rallient",
     "s envole/envolent pour/vers",
     "new position/role/job as/at",
+    "accept/accepts/accepted a/the role/position/job/offer",
+    "a role/position as",
     "start/starts/started/starting a/her/his new position/role/job",
     "start/starts/started/starting new position/role/job",
     "hello/bonjour",
@@ -215,11 +221,11 @@ _ROLE_WORDS = words("""researcher researchers scientist scientists engineer engi
     ingenieurs patron patronne dirigeant dirigeante dirigeants directeur directrice responsable
     cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
     scientifique scientifiques salarie salaries employe employes equipe officer officers vice
-    numero co-lead colead co-leads""")
+    numero co-lead colead co-leads member members figure pilier vedette chef cheffe""")
 # Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
 _ROLE_FILLERS = words(
     "top star senior principal lead ai ml research search safety policy hardware former veteran "
-    "chief leading prominent reasoning famed longtime long-time key"
+    "chief leading prominent reasoning famed longtime long-time key founding"
 )
 _EX = frozenset({"ex", "former", "formerly", "ancien", "ancienne", "anciens", "anciennes"})
 _ALUM = frozenset({"alum", "alums", "alumni", "alumnus", "alumna", "veteran", "veterans", "vet"})
@@ -228,6 +234,7 @@ _PAST = words("""after spent years decade months weeks stint previously formerly
 _LED = frozenset({"ran", "led", "headed", "dirigeait", "pilotait"})
 _CAME = frozenset({"arrive", "arrivent", "vient", "venu", "venue", "issu", "issue", "transfuge"})
 # "recrute chez X" takes people from X; "attire chez X" brings them to X.
+_TAKE_AWAY = words("arrache arrachent chipe chipent pique piquent ravit ravissent subtilise vole")
 _TAKE_FROM = frozenset({"recrute", "recrutent", "debauche", "debauchent", "puise", "puisent"})
 _RETURN = words("return returns returned returning back retour revient reviennent rehired rehires")
 _FOUND_NOUNS = words(
@@ -248,10 +255,16 @@ _HEADLINE = words("""francais francaise americain americaine chinois chinoise eu
     allemand allemande canadien canadienne exclusive exclusif exclusif breaking guerre nomination
     depart retour coup personal news sources source update mercato salaires interview podcast why
     how ask show hn nouveau nouvelle excited thrilled happy heureux parmi selon
-    another two three four five deux trois quatre cinq science""")
+    another two three four five deux trois quatre cinq science announces announced announce
+    unveils confirms reveals expands completes annonce says""")
 _BREAK_WORDS = (NOT_NAMES - ORG_SUFFIXES) | TITLES | _ROLE_WORDS | _EX | _HEADLINE
 
 _TRIGGERS = ("hire", "join", "leave", "found", "acqui", "arrive")
+# What a company has and a person does not: "license Quanta Speech's models".
+_OWNED = words("models model technology tech products founders cofounders co-founders staff team")
+_NOUN_BEFORE = words(
+    "more new recent latest key top its his her their the first biggest star two three four five"
+)
 
 
 def _org_phrases() -> dict[str, tuple[str, ...]]:
@@ -432,7 +445,13 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
             if end > start:
                 runs.append((start, end))
             start = None
-        if ok and start is None and tok is not None and tok.low not in PARTICLES:
+        if (
+            ok
+            and start is None
+            and tok is not None
+            and tok.low not in PARTICLES
+            and (tok.low not in ORG_SUFFIXES or (i - 1) in taken)  # "Mistral" + "AI"
+        ):
             start = i
     return runs
 
@@ -477,6 +496,12 @@ def _scan(text: str) -> _Clause:
     c = _Clause(toks, [m for m in found if not any(toks[k].brk for k in range(m.start + 1, m.end))])
     longest: dict[int, Match] = {}
     for m in c.matches:  # "lands at" (join) over "lands" (hire)
+        if (
+            m.category == "hire"
+            and toks[m.start].low in ("hire", "hires")
+            and (toks[m.start - 1].low in _NOUN_BEFORE if m.start else False)
+        ):
+            continue  # "more hires from OpenAI", "its new hire": a noun, not a verb
         if m.category in _TRIGGERS and (m.start not in longest or m.end > longest[m.start].end):
             longest[m.start] = m
     c.triggers = sorted(longest.values(), key=lambda m: m.start)
@@ -506,7 +531,13 @@ def _scan(text: str) -> _Clause:
             c.orgs.append(_Org(_clean_org(words), start, end, known=False))
         elif 2 <= n <= 4 and all(is_name_word(w.text) or w.low in PARTICLES for w in words):
             prev = c.low(start - 1)
-            if c.covered.get(start - 1) == "found" or prev in _FOUND_NOUNS or prev in _NAMING:
+            owns = toks[end - 1].poss and c.low(end) in _OWNED
+            if (
+                c.covered.get(start - 1) == "found"
+                or prev in _FOUND_NOUNS
+                or prev in _NAMING
+                or owns
+            ):
                 c.orgs.append(
                     _Org(_clean_org(words), start, end, known=False)
                 )  # "…, Lattice Minds"
@@ -551,10 +582,11 @@ def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
             return False
         if tok.low in _ROLE_WORDS or tok.low in _ALUM or k in people:
             return True  # before the trigger check: "OpenAI's Sora co-lead" is a role
-        if tok.low in _ROLE_FILLERS:
-            continue
+        if tok.low in _ROLE_FILLERS or (k == end and c.toks[end - 1].poss and _capital(tok)):
+            continue  # "OpenAI's top AI researcher", "Google DeepMind's Gemini … lead"
         if tok.low in _SKIP or k in c.covered or (_capital(tok) and k not in units):
             return False
+        # any other lowercase word modifies the role: "Gemini post-training lead"
     return False
 
 
@@ -573,7 +605,7 @@ def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
     """'Acme Robotics appoints…', 'Mira Murati's Thinking Machines hires…': the organisation that
     hires, with the position of its verb."""
     for m in c.triggers:
-        if m.start not in c.hiring or _passive(c, m, people):
+        if (m.start not in c.hiring and m.category != "arrive") or _passive(c, m, people):
             continue
         begin = c.strong_start(m.start)
         for org in c.orgs:
@@ -629,6 +661,8 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             dst.append(7)
         if nxt == "->":
             src.append(7)
+        if prev == "a" and c.covered.get(j - 1) == "hire" and c.low(j - 1) in _TAKE_AWAY:
+            src.append(5)  # "Meta arrache à Apple son spécialiste"
         if prev in ("from", "de") and nxt in ("to", "a"):
             src.append(6)
         if prev in ("to", "a") and any(
@@ -720,7 +754,9 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             and (acqui or before & _ROLE_WORDS)
         ):
             src.append(3)  # "le cofondateur d'une start-up d'agents, Loopwise"
-        if acqui and (prev in ("with", "avec") or c.covered.get(e) == "acqui"):
+        if acqui and (
+            prev in ("with", "avec") or c.covered.get(e) == "acqui" or c.toks[e - 1].poss
+        ):
             src.append(3)  # "accord de licence avec Character.AI", "in Character.AI licensing deal"
         if (founding or c.has("found")) and (prev in _FOUND_NOUNS or prev in _NAMING):
             dst.append(4)  # "a new startup, Halcyon Research", "announced Babuschkin Ventures"
@@ -993,7 +1029,8 @@ def extract_move(title: str, text: str = "") -> Move | None:
     if not people and signed is not None:
         people, weak = _movers(signed, None)
         people = people or weak  # "- Jane Roe on LinkedIn"
-    people = [_strip_titles(p) for p in (people or weak)][:4]
+    orgs = {fold(o.name) for c in (head, *body) for o in c.orgs}
+    people = [_strip_titles(p) for p in (people or weak) if fold(p) not in orgs][:4]
 
     if acqui and dst is not None and src is not None:
         kind = "acquihire"
@@ -1005,6 +1042,8 @@ def extract_move(title: str, text: str = "") -> Move | None:
         kind = "hire"
     if src == dst:
         src = None
+    if src is None and dst is not None and any(o.name == dst and o.src >= 3 for o in head.orgs):
+        return None  # "OpenAI co-founder returns to OpenAI after sabbatical": no move between labs
     if not ((people and (src or dst)) or (src and dst)):
         return None
     return Move(

@@ -205,6 +205,51 @@ def test_role_nouns_idioms_and_current_employers(
     _check(title, body, people, src, dst, kind)
 
 
+@pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("Mistral AI : la directrice Anna Roy quitte l'entreprise", "",
+         ("Anna Roy",), "Mistral AI", None, "departure"),
+        ("Google DeepMind's Veo research lead Ken Obi joins Runway", "",
+         ("Ken Obi",), "Google DeepMind", "Runway", "hire"),
+        ("Dr Ama Boateng now leads Cohere's agents group", "She spent a decade at Google.",
+         ("Ama Boateng",), "Google", "Cohere", "hire"),
+        ("Three Meta founding engineers depart to launch Kiln AI",
+         "Ida Lund and Per Holm announced Kiln AI on Tuesday.",
+         ("Ida Lund", "Per Holm"), "Meta", "Kiln AI", "founding"),
+        # a company's name is not a person, even where it looks like one
+        ("Meta pays $1bn to license Vireo Voice's models and hire its founders",
+         "Vireo Voice founders Tom Ash and Li Qin join Meta.",
+         ("Tom Ash", "Li Qin"), "Vireo Voice", "Meta", "acquihire"),
+        ("I've accepted a position as research lead at Cohere! - Maya Fox", "",
+         ("Maya Fox",), None, "Cohere", "hire"),
+        ("Nvidia's CEO praises new hire Ada Moss, formerly of Intel", "",
+         ("Ada Moss",), "Intel", "Nvidia", "hire"),
+        ("xAI pique à Tesla son responsable de l'autonomie, Marc Joly", "",
+         ("Marc Joly",), "Tesla", "xAI", "hire"),
+        ("Une figure d'Apple, Lou Bernard, rejoint OpenAI", "",
+         ("Lou Bernard",), "Apple", "OpenAI", "hire"),
+        ("La cheffe de produit IA de Cohere part chez Mistral AI", "Nora Blanc rejoint Mistral AI.",
+         ("Nora Blanc",), "Cohere", "Mistral AI", "hire"),
+    ],
+)  # fmt: skip
+def test_units_role_phrases_arrivals_and_takings(
+    title: str, body: str, people: tuple[str, ...], src: str | None, dst: str | None, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Google co-founder Sergey Brin returns to Google to work on Gemini",
+        "Anthropic CEO says more hires from Google are coming",
+    ],
+)
+def test_no_move_within_one_company_or_in_plans(title: str) -> None:
+    assert extract_move(title, "") is None
+
+
 def test_an_arrow_with_nobody_named_still_gives_the_two_places() -> None:
     assert _got("New gig: Cohere → Mistral AI") == ((), "Cohere", "Mistral AI", "hire")
 
