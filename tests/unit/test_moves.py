@@ -4,7 +4,7 @@ publication date, the seed story in both languages, and the `radar eval --moves`
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,14 +12,18 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.core.models import Move
+from bot.core.models import Destination, Entry, Move
 from bot.core.moves import canonical_org, extract_move
+from bot.core.stories import StoryIndex
 from bot.core.understand import Understander
 from bot.errors import InputError
 from bot.evaluation_moves import MOVES_DIR, evaluate_moves, load_moves
+from bot.runtime.workers import understand_all
 from bot.sources.parse import parse_feed
+from bot.store.repository import NewItem, Store
 from bot.terminal.demo import DEMO_FEEDS
 from bot.terminal.move_eval import print_move_eval
+from bot.terminal.views import print_moves
 
 Expected = tuple[tuple[str, ...], str | None, str | None, str]
 
@@ -409,3 +413,33 @@ def test_the_cli_reports_the_shipped_move_set() -> None:
     for split in splits:
         assert split in result.output
     assert "all right" in result.output and "people" in result.output
+
+
+def test_a_stored_move_is_dated_by_publication_not_by_polling(tmp_path: Path) -> None:
+    """The poll cycle's path: understand the feed's entries, store the story, list the moves."""
+    published = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    polled = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    entry = Entry(
+        guid=None,
+        url="https://news.example/wei",
+        link="https://news.example/wei",
+        title="Meta hires OpenAI's Jason Wei and Hyung Won Chung",
+        text="Meta has hired OpenAI researchers Jason Wei and Hyung Won Chung.",
+        published=published,
+        language="en",
+    )
+    (und,) = understand_all(Understander(), [entry], None)
+    store = Store.open(f"sqlite:///{tmp_path}/radar.db")
+    try:
+        feed = store.add_feed("https://feeds.example/a.xml", "chat").id
+        index = StoryIndex(timedelta(hours=72))
+        everything = Destination("all", frozenset({"talent_war", "agi"}))
+        store.ingest(feed, "Wire", [NewItem(entry, und, True)], (everything,), index, polled)
+        (story,) = store.moves_since(polled - timedelta(days=30))
+        assert story.move is not None and story.move.published == published
+        console = Console(record=True, width=200)
+        print_moves(console, store, timedelta(days=3650), "all time")
+    finally:
+        store.close()
+    text = console.export_text()
+    assert "2026-11-20" in text and "2026-11-28" not in text
