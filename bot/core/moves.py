@@ -380,16 +380,18 @@ class _Clause:
     triggers: list[Match] = field(default_factory=list)
     covered: dict[int, str] = field(default_factory=dict)  # token → trigger category
     hiring: set[int] = field(default_factory=set)  # where a hiring verb starts, in any phrase
+    categories: set[str] = field(default_factory=set)
+    starts: list[int] = field(default_factory=list)  # per token, where its strong clause begins
 
     def low(self, i: int) -> str:
         return self.toks[i].low if 0 <= i < len(self.toks) else ""
 
     def has(self, category: str) -> bool:
-        return any(m.category == category for m in self.matches)
+        return category in self.categories
 
     def strong_start(self, i: int) -> int:
         """Where the clause that holds token i begins (after a colon, a dash, a bracket)."""
-        return max((k for k in range(i + 1) if self.toks[k].brk[:1] in _STRONG and k), default=0)
+        return self.starts[i] if 0 <= i < len(self.starts) else 0
 
 
 def _known_orgs(matches: list[Match]) -> list[_Org]:
@@ -494,6 +496,12 @@ def _scan(text: str) -> _Clause:
     found = _MATCHER.find([t.low for t in toks])
     # A phrase does not run across punctuation: "the models team, joins Meta" is no "team joins".
     c = _Clause(toks, [m for m in found if not any(toks[k].brk for k in range(m.start + 1, m.end))])
+    c.categories = {m.category for m in c.matches}
+    begin = 0
+    for k, tok in enumerate(toks):
+        if k and tok.brk[:1] in _STRONG:
+            begin = k
+        c.starts.append(begin)
     longest: dict[int, Match] = {}
     for m in c.matches:  # "lands at" (join) over "lands" (hire)
         if (
@@ -648,6 +656,8 @@ def _clue(c: _Clause, founding: bool = False) -> None:
     people = {i for p in c.people for i in range(p.start, p.end)}
     subject = _subject(c, people)
     acqui = c.has("acqui")
+    has_found = c.has("found")
+    loser = _loser(c)
     for org in c.orgs:
         s, e = org.start, org.end
         j = _back(c, s, people)
@@ -731,7 +741,7 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             dst.append(5)
         if c.covered.get(e) == "leave" and nxt in _LOSES:
             src.append(6)
-        elif org is _loser(c):
+        elif org is loser:
             src.append(6)  # "Samsung's AI lab in Montreal loses its director to Cohere"
         if subject is not None and subject[0] is org:
             dst.append(6)
@@ -758,7 +768,7 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             prev in ("with", "avec") or c.covered.get(e) == "acqui" or c.toks[e - 1].poss
         ):
             src.append(3)  # "accord de licence avec Character.AI", "in Character.AI licensing deal"
-        if (founding or c.has("found")) and (prev in _FOUND_NOUNS or prev in _NAMING):
+        if (founding or has_found) and (prev in _FOUND_NOUNS or prev in _NAMING):
             dst.append(4)  # "a new startup, Halcyon Research", "announced Babuschkin Ventures"
         near_join = any(  # "prendra la tête du laboratoire parisien d'OpenAI"
             m.category == "join"
@@ -936,6 +946,11 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"“])")
 BODY_CHARS = 500
 
 
+def _hinted(sentence: str) -> bool:
+    low = sentence.lower()  # the hints are ASCII stems: lower-casing is enough
+    return any(h in low for h in _BODY_HINTS)
+
+
 def _latest(c: _Clause, dst: str | None) -> str | None:
     """The employer a sentence tells as the last before the destination: "ex-Google Brain X… after
     a stint at Anthropic before joining SSI" (but not "at Google Brain before moving to OpenAI",
@@ -1001,7 +1016,7 @@ def extract_move(title: str, text: str = "") -> Move | None:
     body: list[_Clause] = []
     for sentence in _SENTENCE.split(text[:BODY_CHARS]):
         complete = dst and src and people and said is not None
-        if not sentence.strip() or (complete and not any(h in fold(sentence) for h in _BODY_HINTS)):
+        if not sentence.strip() or (complete and not _hinted(sentence)):
             continue
         clause = _scan(sentence)
         body.append(clause)
