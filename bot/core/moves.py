@@ -100,7 +100,10 @@ _JOIN = (
     "file/filent chez",
     "passe/passent/passer/passera chez",
     "debarque/debarquent chez",
-    "prend/prendra/prendre/prennent la tete",
+    "prend/prendra/prendre/prennent la tete/direction",
+    "prend/prendra/prendre/prennent les renes",
+    "a la direction",
+    "take/takes/took/taking the helm/reins",
     "a la tete",
     "arrive/arrivent/arrivera chez",
     "s engage chez",
@@ -221,7 +224,8 @@ _ROLE_WORDS = words("""researcher researchers scientist scientists engineer engi
     ingenieurs patron patronne dirigeant dirigeante dirigeants directeur directrice responsable
     cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
     scientifique scientifiques salarie salaries employe employes equipe officer officers vice
-    numero co-lead colead co-leads member members figure pilier vedette chef cheffe""")
+    numero co-lead colead co-leads member members figure pilier vedette chef cheffe deputy
+    adjoint adjointe assistant""")
 # Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
 _ROLE_FILLERS = words(
     "top star senior principal lead ai ml research search safety policy hardware former veteran "
@@ -447,13 +451,10 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
             if end > start:
                 runs.append((start, end))
             start = None
-        if (
-            ok
-            and start is None
-            and tok is not None
-            and tok.low not in PARTICLES
-            and (tok.low not in ORG_SUFFIXES or (i - 1) in taken)  # "Mistral" + "AI"
-        ):
+        if ok and start is None and tok is not None and tok.low in ORG_SUFFIXES:
+            if (i - 1) in taken and not tok.brk:
+                runs.append((i, i + 1))  # "Mistral" + "AI": the org's own word, not a name's
+        elif ok and start is None and tok is not None and tok.low not in PARTICLES:
             start = i
     return runs
 
@@ -487,7 +488,8 @@ def _org_slot(c: _Clause, start: int, end: int) -> bool:
         )
     ):
         return True
-    near = {prev, c.low(start - 2), c.low(start - 3), c.low(start - 4), nxt, c.low(end + 1)}
+    begin = c.strong_start(start)
+    near = {c.low(k) for k in range(max(begin, start - 4), start)} | {nxt, c.low(end + 1)}
     return bool(near & _FOUND_NOUNS)
 
 
@@ -538,7 +540,8 @@ def _scan(text: str) -> _Clause:
         elif n >= 2 and lows[-1] in ORG_SUFFIXES:
             c.orgs.append(_Org(_clean_org(words), start, end, known=False))
         elif 2 <= n <= 4 and all(is_name_word(w.text) or w.low in PARTICLES for w in words):
-            prev = c.low(start - 1)
+            # what stands before a colon or a dash says nothing of this name
+            prev = "" if toks[start].brk[:1] in _STRONG else c.low(start - 1)
             owns = toks[end - 1].poss and c.low(end) in _OWNED
             if (
                 c.covered.get(start - 1) == "found"
@@ -625,7 +628,7 @@ def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
             ):
                 continue  # "X quitte Meta, OpenAI récupère…": Meta is the object of 'quitte'
             if any(
-                org.end <= t.start < m.start and t.category != "arrive"
+                org.end <= t.start < m.start and t.category not in ("arrive", "acqui")
                 for t in c.triggers
                 if t is not m
             ):
@@ -813,8 +816,10 @@ def _movers(c: _Clause, subject: tuple[_Org, int] | None) -> tuple[list[str], li
         tail = group[-1]
         nxt = c.low(tail.end)
         names = [p.name for p in group]
-        if c.toks[tail.end - 1].poss and any(o.start == tail.end for o in c.orgs):
-            continue  # "Mira Murati's Thinking Machines"
+        if c.toks[tail.end - 1].poss and (
+            any(o.start == tail.end for o in c.orgs) or nxt in _ROLE_WORDS | _ROLE_FILLERS
+        ):
+            continue  # "Mira Murati's Thinking Machines", "Alexandr Wang's deputy, Joe Kirk"
         if c.low(group[0].start - 1) in _BEFORE_BYSTANDER:
             continue
         if subject is not None and subject[0].end <= group[0].start and tail.end <= subject[1]:

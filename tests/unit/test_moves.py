@@ -244,6 +244,31 @@ def test_units_role_phrases_arrivals_and_takings(
 
 
 @pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        # the boss named through a possessive is not a mover
+        ("Cohere founder Aidan Gomez's chief of staff, Rhea Lal, joins Anthropic", "",
+         ("Rhea Lal",), "Cohere", "Anthropic", "hire"),
+        # what comes before a colon does not make the name after it a company
+        ("What I learned at Google: Omar Diaz on joining Mistral AI", "",
+         ("Omar Diaz",), "Google", "Mistral AI", "hire"),
+        ("Le cofondateur de Kyutai Patrick Perez rejoint Google DeepMind", "",
+         ("Patrick Perez",), "Kyutai", "Google DeepMind", "hire"),
+        ("Amazon signs licensing deal with Nimbus Labs and hires its founders, Ada Grey and Ben Holt",
+         "", ("Ada Grey", "Ben Holt"), "Nimbus Labs", "Amazon", "acquihire"),
+        ("Inès Rocher prendra la direction de l'ingénierie de Hugging Face",
+         "Elle quitte Google après dix ans.", ("Inès Rocher",), "Google", "Hugging Face", "hire"),
+        ("Priya Rao takes the helm of research at Cohere", "Rao spent six years at Meta.",
+         ("Priya Rao",), "Meta", "Cohere", "hire"),
+    ],
+)  # fmt: skip
+def test_possessive_bosses_colons_deals_and_helms(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+@pytest.mark.parametrize(
     "title",
     [
         "Google co-founder Sergey Brin returns to Google to work on Gemini",
