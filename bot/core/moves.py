@@ -86,6 +86,7 @@ _JOIN = (
     "now at/with",
     "is/was now",
     "now lead/leads/runs/heads/oversees/directs",
+    "now work/works/working",
     "will oversee/direct",
     "to oversee/direct",
     "est/sont desormais/maintenant",
@@ -131,6 +132,7 @@ _ARRIVE = (
     "new hire/recruit",
     "recrue",
     "welcome/welcomes/welcoming",
+    "accueille/accueillent",
 )
 _LEAVE = (
     "leave/leaves/left/leaving",
@@ -225,7 +227,8 @@ _ROLE_WORDS = words("""researcher researchers scientist scientists engineer engi
     cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
     scientifique scientifiques salarie salaries employe employes equipe officer officers vice
     numero co-lead colead co-leads member members figure pilier vedette chef cheffe deputy
-    adjoint adjointe assistant""")
+    adjoint adjointe assistant creator co-creator createur creatrice co-createur co-creatrice
+    inventor architect author auteur autrice""")
 # Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
 _ROLE_FILLERS = words(
     "top star senior principal lead ai ml research search safety policy hardware former veteran "
@@ -242,7 +245,7 @@ _TAKE_AWAY = words("arrache arrachent chipe chipent pique piquent ravit ravissen
 _TAKE_FROM = frozenset({"recrute", "recrutent", "debauche", "debauchent", "puise", "puisent"})
 _RETURN = words("return returns returned returning back retour revient reviennent rehired rehires")
 _FOUND_NOUNS = words(
-    "startup start-up company firm venture fund fonds lab nonprofit societe entreprise"
+    "startup start-up company firm venture fund fonds lab nonprofit societe entreprise pousse"
 )
 _NAMING = words("called named dubbed baptisee baptise appelee appele announced unveiled annonce")
 # Between a "to"/"for"/"chez" and the organisation it introduces ("for Mira Murati's new lab").
@@ -442,6 +445,7 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
             and (
                 (_capital(tok) and (tok.low not in _BREAK_WORDS or _accented_name(tok)))
                 or (tok.low in PARTICLES and start is not None)
+                or _first_name(c, i)
             )
         )
         if start is not None and (not ok or (tok is not None and tok.brk) or c.toks[i - 1].poss):
@@ -454,9 +458,22 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
         if ok and start is None and tok is not None and tok.low in ORG_SUFFIXES:
             if (i - 1) in taken and not tok.brk:
                 runs.append((i, i + 1))  # "Mistral" + "AI": the org's own word, not a name's
-        elif ok and start is None and tok is not None and tok.low not in PARTICLES:
-            start = i
+        elif ok and start is None and tok is not None:
+            if tok.low not in PARTICLES or _first_name(c, i):
+                start = i
     return runs
+
+
+# Words that open a name as well as a sentence: "researcher Will Dunn", "tech lead Bin Yu".
+_FIRST_WORDS = words("will bin van von da di del")
+
+
+def _first_name(c: _Clause, i: int) -> bool:
+    tok = c.toks[i]
+    if tok.low not in _FIRST_WORDS or not tok.text[:1].isupper() or i + 1 >= len(c.toks):
+        return False
+    nxt = c.toks[i + 1]
+    return not nxt.brk and nxt.text[:1].isupper() and is_name_word(nxt.text)
 
 
 def _capital_at(c: _Clause, i: int) -> bool:
@@ -539,7 +556,10 @@ def _scan(text: str) -> _Clause:
             continue  # "AI", "Labs" alone
         elif n >= 2 and lows[-1] in ORG_SUFFIXES:
             c.orgs.append(_Org(_clean_org(words), start, end, known=False))
-        elif 2 <= n <= 4 and all(is_name_word(w.text) or w.low in PARTICLES for w in words):
+        elif 2 <= n <= 4 and all(
+            is_name_word(w.text) or w.low in PARTICLES or (k == 0 and w.low in _FIRST_WORDS)
+            for k, w in enumerate(words)
+        ):
             # what stands before a colon or a dash says nothing of this name
             prev = "" if toks[start].brk[:1] in _STRONG else c.low(start - 1)
             owns = toks[end - 1].poss and c.low(end) in _OWNED
@@ -758,7 +778,9 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             else:
                 src.append(4)  # "Tesla : Milan Kovac démissionne"
         if "behind" in before or (
-            prev in _FOUND_NOUNS and not founding and (acqui or before & _ROLE_WORDS)
+            (prev in _FOUND_NOUNS or c.low(s - 2) in _FOUND_NOUNS)
+            and not founding
+            and (acqui or before & _ROLE_WORDS)
         ):
             src.append(3)  # "the team behind agent startup Brevia", "founders of startup Adept"
         if (
@@ -832,7 +854,8 @@ def _movers(c: _Clause, subject: tuple[_Org, int] | None) -> tuple[list[str], li
             object_after = any(q.start > verb.start for q in c.people)
             if not _passive(c, verb, people) or object_after:
                 continue  # "Zuckerberg hires…", "Mark Zuckerberg recruited X"
-        if nxt in _SAYS or c.low(group[0].start - 1) in _POSSESSOR:
+        says = nxt in _SAYS and tail.end < len(c.toks) and not c.toks[tail.end].brk
+        if says or c.low(group[0].start - 1) in _POSSESSOR:
             weak = weak or names  # the first group that speaks: "A and B said they would leave"
             continue
         out.extend(n for n in names if n not in out)
@@ -956,6 +979,19 @@ def _hinted(sentence: str) -> bool:
     return any(h in low for h in _BODY_HINTS)
 
 
+_SELF = words("he she i il elle je his her my son sa ses mon ma mes")
+
+
+def _comment(c: _Clause) -> bool:
+    """Someone says something about others ("X says the company lost few staff"), rather than
+    about their own move ("X says she is leaving OpenAI")."""
+    first = min((m.start for m in c.triggers), default=len(c.toks))
+    for k in range(1, first):
+        if c.low(k) in _SAYS and c.low(k) != "on" and not c.toks[k].brk:
+            return c.low(k + 1) not in _SELF
+    return False
+
+
 def _latest(c: _Clause, dst: str | None) -> str | None:
     """The employer a sentence tells as the last before the destination: "ex-Google Brain X… after
     a stint at Anthropic before joining SSI" (but not "at Google Brain before moving to OpenAI",
@@ -1016,6 +1052,7 @@ def extract_move(title: str, text: str = "") -> Move | None:
     src_org = _best(head.orgs, "src", dst)
     src = src_org.name if src_org else None
     people, weak = _movers(head, _subject(head, set()))
+    comment = not people and _comment(head)
     latest = _latest(head, dst)
     acqui = head.has("acqui")
     body: list[_Clause] = []
@@ -1046,6 +1083,8 @@ def extract_move(title: str, text: str = "") -> Move | None:
             (o for c in body for o in c.orgs if o.dst and o.name != dst), None
         )
         src = other.name if other else None
+    if comment and not people:
+        return None  # "Anthropic's CFO says the company lost few staff to Meta"
     if not people and signed is not None:
         people, weak = _movers(signed, None)
         people = people or weak  # "- Jane Roe on LinkedIn"

@@ -269,8 +269,37 @@ def test_possessive_bosses_colons_deals_and_helms(
 
 
 @pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("Former Apple engineer Tia Moss now works on agents at Cohere", "",
+         ("Tia Moss",), "Apple", "Cohere", "hire"),
+        # first names that are also words or particles
+        ("Perplexity lands former Google researcher Will Hart", "",
+         ("Will Hart",), "Google", "Perplexity", "hire"),
+        ("Tencent poaches Baidu's Ernie lead Bin Zhao", "", ("Bin Zhao",), "Baidu", "Tencent", "hire"),
+        # someone saying they move is a move; a comment about others is not (below)
+        ("Jane Roe says she is leaving OpenAI for Anthropic", "",
+         ("Jane Roe",), "OpenAI", "Anthropic", "hire"),
+        ("Anthropic recrute Léo Faure, co-créateur de Llama chez Meta", "",
+         ("Léo Faure",), "Meta", "Anthropic", "hire"),
+        ("Google embauche les fondateurs de la jeune pousse lyonnaise Brume IA grâce à un accord de "
+         "licence", "Les cofondateurs Ana Roux et Tom Gilet rejoignent Google.",
+         ("Ana Roux", "Tom Gilet"), "Brume IA", "Google", "acquihire"),
+        ("Mistral AI accueille Hélène Blanc, ancienne chercheuse de Google DeepMind", "",
+         ("Hélène Blanc",), "Google DeepMind", "Mistral AI", "hire"),
+    ],
+)  # fmt: skip
+def test_works_at_first_names_sayers_and_welcomes(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+@pytest.mark.parametrize(
     "title",
     [
+        "OpenAI's chief of staff says few researchers left for Meta",
+        "Anthropic CTO Rahul Patil says the company lost few engineers to xAI",
         "Google co-founder Sergey Brin returns to Google to work on Gemini",
         "Anthropic CEO says more hires from Google are coming",
     ],
