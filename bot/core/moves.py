@@ -458,9 +458,13 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
         if ok and start is None and tok is not None and tok.low in ORG_SUFFIXES:
             if (i - 1) in taken and not tok.brk:
                 runs.append((i, i + 1))  # "Mistral" + "AI": the org's own word, not a name's
-        elif ok and start is None and tok is not None:
-            if tok.low not in PARTICLES or _first_name(c, i):
-                start = i
+        elif (
+            ok
+            and start is None
+            and tok is not None
+            and (tok.low not in PARTICLES or _first_name(c, i))
+        ):
+            start = i
     return runs
 
 
