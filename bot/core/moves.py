@@ -87,6 +87,9 @@ _JOIN = (
     "is/was now",
     "now lead/leads/runs/heads/oversees/directs",
     "now work/works/working",
+    "dirigera/dirigeront/codirigera/pilotera/piloteront",
+    "va/vont diriger/piloter",
+    "reapparait/reapparaissent/resurgit",
     "will oversee/direct",
     "to oversee/direct",
     "est/sont desormais/maintenant",
@@ -167,6 +170,7 @@ _FOUND = (
     "launch/launches/launched/launching/start/starts/started/starting startup/start-up/company/lab"
     "/venture/firm/fund/nonprofit",
     "to start/launch/found/create/set",
+    "plan/plans/planning/plot/plots a/new startup/start-up/company/lab/venture",
     "fonde/fondent/fonder/cofonde/cofondent/co-fonde/co-fondent",
     "lance/lancent/lancer",
     "cree/creent/creer sa/son/une/un",
@@ -198,6 +202,8 @@ _LAWSUIT = (
     "trade secret/secrets",
     "secrets d affaires",
     "porte plainte",
+    "poursuit/poursuivent un/une/deux/trois/l/le/la/en",
+    "poursuit/poursuivent son/sa/ses ancien/ancienne/anciens/anciennes/ex",
     "plainte",
     "proces",
     "accuse/accuses/accused",
@@ -263,10 +269,25 @@ _HEADLINE = words("""francais francaise americain americaine chinois chinoise eu
     depart retour coup personal news sources source update mercato salaires interview podcast why
     how ask show hn nouveau nouvelle excited thrilled happy heureux parmi selon
     another two three four five deux trois quatre cinq science announces announced announce
-    unveils confirms reveals expands completes annonce says""")
+    unveils confirms reveals expands completes annonce says japonais japonaise italien italienne
+    espagnol espagnole indien indienne coreen coreenne suisse belge israelien israelienne russe
+    japanese german indian korean canadian swiss israeli italian spanish russian israelien""")
 _BREAK_WORDS = (NOT_NAMES - ORG_SUFFIXES) | TITLES | _ROLE_WORDS | _EX | _HEADLINE
 
 _TRIGGERS = ("hire", "join", "leave", "found", "acqui", "arrive")
+
+
+def _team_name(c: _Clause, start: int, end: int) -> bool:
+    """A capitalised name before 'team' that belongs to someone: "its Tel Aviv team", "the Llama
+    team at Microsoft", "l'équipe Llama de Microsoft" (not "hires Play AI team")."""
+    owned = c.low(start - 1) in ("its", "their", "his", "her", "sa", "son", "ses", "leur") or (
+        start > 0 and c.toks[start - 1].poss
+    )
+    then = c.low(end + 1) in ("at", "of", "de", "d", "chez") or c.low(start - 1) in ("equipe",)
+    return owned or then
+
+
+_UNIT_NOUNS = words("team teams office hub campus site unit group division bureau equipe")
 # What a company has and a person does not: "license Quanta Speech's models".
 _OWNED = words("models model technology tech products founders cofounders co-founders staff team")
 _NOUN_BEFORE = words(
@@ -548,6 +569,8 @@ def _scan(text: str) -> _Clause:
     taken = {i for o in c.orgs for i in range(o.start, o.end)}
     known_ends = {o.end: o for o in c.orgs}
     for start, end in _runs(c, taken):
+        if c.low(end) in _UNIT_NOUNS and not toks[end - 1].poss and _team_name(c, start, end):
+            continue  # "its Tel Aviv team", "the Llama team at Microsoft": a team, not a name
         words = toks[start:end]
         lows = [w.low for w in words]
         n = len(words)

@@ -296,8 +296,35 @@ def test_works_at_first_names_sayers_and_welcomes(
 
 
 @pytest.mark.parametrize(
+    ("title", "body", "people", "src", "dst", "kind"),
+    [
+        ("L'Allemand Jonas Weber quitte Aleph Alpha pour Mistral AI", "",
+         ("Jonas Weber",), "Aleph Alpha", "Mistral AI", "hire"),
+        # a team's or a place's name is neither a person nor an employer
+        ("Apple taps Google's Omar Hale to run its Zurich team", "",
+         ("Omar Hale",), "Google", "Apple", "hire"),
+        ("Kai Berg to lead Gemini team at Google DeepMind", "Berg spent three years at OpenAI.",
+         ("Kai Berg",), "OpenAI", "Google DeepMind", "hire"),
+        ("Clara Moretti, ex-Meta, dirigera l'équipe Phi de Microsoft à Paris", "",
+         ("Clara Moretti",), "Meta", "Microsoft", "hire"),
+        ("Naomi Park, ex-Google, réapparaît chez Cohere", "", ("Naomi Park",), "Google", "Cohere", "hire"),
+        # "poursuit" is a lawsuit against someone, not a campaign that goes on
+        ("Meta poursuit sa campagne de recrutement et attire Jin Wu, chercheur d'OpenAI", "",
+         ("Jin Wu",), "OpenAI", "Meta", "hire"),
+        ("Scale AI co-founder Ana Fox departs, plans new startup", "",
+         ("Ana Fox",), "Scale AI", None, "founding"),
+    ],
+)  # fmt: skip
+def test_nationalities_team_names_and_french_verbs(
+    title: str, body: str, people: tuple[str, ...], src: str, dst: str | None, kind: str
+) -> None:
+    _check(title, body, people, src, dst, kind)
+
+
+@pytest.mark.parametrize(
     "title",
     [
+        "Mistral AI poursuit un ancien salarié parti chez Meta",
         "OpenAI's chief of staff says few researchers left for Meta",
         "Anthropic CTO Rahul Patil says the company lost few engineers to xAI",
         "Google co-founder Sergey Brin returns to Google to work on Gemini",
