@@ -410,6 +410,7 @@ class _Clause:
     hiring: set[int] = field(default_factory=set)  # where a hiring verb starts, in any phrase
     categories: set[str] = field(default_factory=set)
     starts: list[int] = field(default_factory=list)  # per token, where its strong clause begins
+    units: set[int] = field(default_factory=set)  # tokens of organisations Radar does not know
 
     def low(self, i: int) -> str:
         return self.toks[i].low if 0 <= i < len(self.toks) else ""
@@ -616,6 +617,7 @@ def _scan(text: str) -> _Clause:
         ):
             owner.end = unit.end
             del c.orgs[i]
+    c.units = {i for o in c.orgs if not o.known for i in range(o.start, o.end)}
     return c
 
 
@@ -633,7 +635,7 @@ def _back(c: _Clause, i: int, people: set[int]) -> int:
 def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
     """A role or a person follows: "OpenAI researcher", "OpenAI's top AI executive", "OpenAI's X",
     "Apple's former Siri chief"."""
-    units = {i for o in c.orgs if not o.known for i in range(o.start, o.end)}
+    units = c.units
     for k in range(end, min(end + 4, len(c.toks))):
         tok = c.toks[k]
         if tok.brk and k > end:
@@ -956,8 +958,10 @@ def _reports_a_move(head: _Clause, title: str) -> bool:
     if title.rstrip().endswith("?") or head.has("lawsuit") or head.has("advert"):
         return False  # a question, a lawsuit, a job advert: no move to report
     for k, tok in enumerate(head.toks):  # "OpenAI is hiring: Research Engineer"
+        if tok.low != "hiring":
+            continue
         last = k + 1 == len(head.toks) or head.toks[k + 1].brk
-        if tok.low == "hiring" and last and head.low(k - 1) in ("is", "are", "re", "now", "we"):
+        if last and head.low(k - 1) in ("is", "are", "re", "now", "we"):
             return False
     arrow = any(t.low == "->" for t in head.toks)
     from_to = any(
