@@ -14,285 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, MOVE_ORGS, NOT_NAMES, STOPWORDS
+from bot.core import move_words as mw
+from bot.core.lexicon import AI_LABS, AI_PEOPLE, BIG_TECH, MOVE_ORGS, STOPWORDS
 from bot.core.models import Move
-from bot.core.names import ORG_SUFFIXES, PARTICLES, TITLES, is_name_word, words
+from bot.core.names import ORG_SUFFIXES, PARTICLES, TITLES, is_name_word
 from bot.core.phrases import Match, PhraseMatcher, fold
-
-# -- words of moves ------------------------------------------------------------------------------
-
-_HIRE = (
-    "hire/hires/hired",
-    "hiring of",
-    "acqui-hire/acqui-hires/acqui-hired/acquihire/acquihires/acquihired",
-    "snap/snaps/snapped up",
-    "hand-pick/hand-picks/hand-picked/handpick/handpicks/handpicked",
-    "pick/picks/picked",
-    "appointment/appointments of",
-    "nomination de/d",
-    "poach/poaches/poached/poaching",
-    "tap/taps/tapped",
-    "lure/lures/lured",
-    "nab/nabs/nabbed",
-    "snag/snags/snagged",
-    "recruit/recruits/recruited",
-    "woo/woos/wooed",
-    "bring/brings/brought on/in/aboard/back",
-    "scoop/scoops/scooped up",
-    "pick/picks/picked up",
-    "appoint/appoints/appointed",
-    "name/names/named",
-    "steal/steals/stole",
-    "grab/grabs/grabbed",
-    "land/lands/landed",
-    "welcome/welcomes/welcomed",
-    "add/adds/added",
-    "promote/promotes/promoted",
-    "elevate/elevates/elevated",
-    "taps",
-    "rehire/rehires/rehired",
-    "recrute/recrutent/recrutee/recrutes/recrutees",
-    "embauche/embauchent/embauchee",
-    "debauche/debauchent/debauchee/debauches",
-    "attire/attirent",
-    "arrache/arrachent",
-    "chipe/chipent",
-    "pique/piquent/ravit/ravissent/subtilise/subtilisent",
-    "s offre",
-    "s attache les services",
-    "fait/font venir/revenir",
-    "nomme/nommee/nommes/nommees/nomment",
-    "recupere/recuperent",
-    "enrole/enrolent",
-    "rapatrie/rapatrient",
-    "engage/engagent",
-    "rachete/rachetent les talents",
-    "confie/confient",
-)
-_JOIN = (
-    "join/joins/joined/joining",
-    "rejoin/rejoins/rejoint/rejoindre/rejoignent/rejoindra/rejoignait",
-    "head/heads/heading/headed to",
-    "move/moves/moved/moving to",
-    "defect/defects/defected/defecting to",
-    "jump/jumps/jumped/jumping to",
-    "switch/switches/switched to",
-    "sign/signs/signed on/with",
-    "decamp/decamps/decamped",
-    "land/lands/landed at",
-    "end/ends/ended up at",
-    "return/returns/returned/returning to",
-    "back at/to/with",
-    "now at/with",
-    "is/was now",
-    "now lead/leads/runs/heads/oversees/directs",
-    "now work/works/working",
-    "dirigera/dirigeront/codirigera/pilotera/piloteront",
-    "va/vont diriger/piloter",
-    "reapparait/reapparaissent/resurgit",
-    "will oversee/direct",
-    "to oversee/direct",
-    "est/sont desormais/maintenant",
-    "start/starts/started/starting at",
-    "resurface/resurfaces/resurfaced",
-    "take/takes/took/taking over",
-    "will run/lead/head",
-    "to run/lead/head/co-lead/colead",
-    "co-lead/co-leads/colead",
-    "go/goes/went/going to",
-    "part/partir/partira/partent/parti/partie/partis chez",
-    "file/filent chez",
-    "passe/passent/passer/passera chez",
-    "debarque/debarquent chez",
-    "prend/prendra/prendre/prennent la tete/direction",
-    "prend/prendra/prendre/prennent les renes",
-    "a la direction",
-    "take/takes/took/taking the helm/reins",
-    "a la tete",
-    "arrive/arrivent/arrivera chez",
-    "s engage chez",
-    "retourne/retournent chez",
-    "revient/reviennent chez",
-    "de retour chez/a",
-    "desormais chez",
-    "devient/deviendra",
-    "rallie/rallient",
-    "s envole/envolent pour/vers",
-    "new position/role/job as/at",
-    "accept/accepts/accepted a/the role/position/job/offer",
-    "a role/position as",
-    "start/starts/started/starting a/her/his new position/role/job",
-    "start/starts/started/starting new position/role/job",
-    "hello/bonjour",
-    "starting/started/start as",
-)
-# Words that announce someone's arrival without a verb to hang the places on ("Mistral AI :
-# arrivée de X", "Nouvelle recrue pour H Company"): the organisation the headline is about gains them.
-_ARRIVE = (
-    "arrivee de/d",
-    "arrival of",
-    "nouvelle recrue",
-    "new hire/recruit",
-    "recrue",
-    "welcome/welcomes/welcoming",
-    "accueille/accueillent",
-)
-_LEAVE = (
-    "leave/leaves/left/leaving",
-    "depart/departs/departed/departing",
-    "departure",
-    "exit/exits/exited/exiting",
-    "quit/quits/quitting",
-    "step/steps/stepped/stepping down",
-    "resign/resigns/resigned/resigning",
-    "walk/walks/walked out",
-    "part/parts/parted ways",
-    "is/was out at",
-    "loses/lost/losing",
-    "quitte/quittent/quitter/quittera/quittait",
-    "demissionne/demissionnent/demission",
-    "claque/claquent la porte",
-    "s en va",
-    "perd/perdent",
-    "tire sa reverence",
-    "goodbye/adieu/farewell",
-    "depart",
-)
-_FOUND = (
-    "co-found/co-founds/co-founded/co-founding/cofound/cofounds/cofounded/cofounding",
-    "found/founds",
-    "founded a/an/his/her/their/new",
-    "launch/launches/launched/launching/start/starts/started/starting a/an/his/her/their/its/own/new"
-    " startup/start-up/company/lab/venture/firm/fund/nonprofit/business",
-    "launch/launches/launched/launching/start/starts/started/starting his/her/their own",
-    "launch/launches/launched/launching/start/starts/started/starting * startup/start-up/company/lab"
-    "/venture/firm/fund/nonprofit",
-    "launch/launches/launched/launching/start/starts/started/starting startup/start-up/company/lab"
-    "/venture/firm/fund/nonprofit",
-    "to start/launch/found/create/set",
-    "plan/plans/planning/plot/plots a/new startup/start-up/company/lab/venture",
-    "fonde/fondent/fonder/cofonde/cofondent/co-fonde/co-fondent",
-    "lance/lancent/lancer",
-    "cree/creent/creer sa/son/une/un",
-    "pour fonder/creer/lancer",
-)
-_ACQUI = (
-    "acqui-hire/acqui-hires/acqui-hired/acquihire/acquihires/acquihired",
-    "license-and-hire",
-    "licensing deal/agreement",
-    "license/licenses/licensed its",
-    "licence et embauche",
-    "accord de licence",
-    "une licence",
-    "licence sur/de",
-    "license/licence/licensing/licenses/licensed its/their/the technology/models/tech",
-    "hire/hires/hired/hiring its/the founders/cofounders/co-founders/team",
-    "hires founders",
-    "and team",
-    "whole/entire team",
-    "team will join",
-    "team joins",
-    "l equipe rejoint",
-    "toute l equipe",
-    "rachete/rachetent les talents",
-)
-_LAWSUIT = (
-    "sue/sues/sued/suing",
-    "lawsuit/lawsuits",
-    "trade secret/secrets",
-    "secrets d affaires",
-    "porte plainte",
-    "poursuit/poursuivent un/une/deux/trois/l/le/la/en",
-    "poursuit/poursuivent son/sa/ses ancien/ancienne/anciens/anciennes/ex",
-    "plainte",
-    "proces",
-    "accuse/accuses/accused",
-    "charged with",
-    "indicted",
-    "inculpe/inculpee",
-)
-_ADVERT = (
-    "we re hiring",
-    "we are hiring",
-    "apply now",
-    "job opening/openings",
-    "offre/offres d emploi",
-    "cdi",
-    "postulez",
-    "rejoignez",
-    "join our/us",
-)
-
-# Words that say what someone is: after an organisation they make it the person's employer.
-_ROLE_WORDS = words("""researcher researchers scientist scientists engineer engineers exec execs executive
-    executives veteran veterans vet alum alums alumni alumnus alumna co-founder co-founders
-    cofounder cofounders founder founders ceo cto cfo coo cpo head lead leader leaders director
-    chief president vp staff staffer staffers professor employee employees boss manager expert
-    team talent talents chercheur chercheurs chercheuse chercheuses ingenieur ingenieure
-    ingenieurs patron patronne dirigeant dirigeante dirigeants directeur directrice responsable
-    cofondateur cofondatrice cofondateurs co-fondateur fondateur fondatrice fondateurs
-    scientifique scientifiques salarie salaries employe employes equipe officer officers vice
-    numero co-lead colead co-leads member members figure pilier vedette chef cheffe deputy
-    adjoint adjointe assistant creator co-creator createur creatrice co-createur co-creatrice
-    inventor architect author auteur autrice""")
-# Words a role often carries before it ("OpenAI's top AI researcher", "Apple search veteran").
-_ROLE_FILLERS = words(
-    "top star senior principal lead ai ml research search safety policy hardware former veteran "
-    "chief leading prominent reasoning famed longtime long-time key founding"
-)
-_EX = frozenset({"ex", "former", "formerly", "ancien", "ancienne", "anciens", "anciennes"})
-_ALUM = frozenset({"alum", "alums", "alumni", "alumnus", "alumna", "veteran", "veterans", "vet"})
-_PAST = words("""after spent years decade months weeks stint previously formerly recently was were had earlier
-    apres ans annees mois passe passee passage jusqu ici auparavant etait avait""")
-_LED = frozenset({"ran", "led", "headed", "dirigeait", "pilotait"})
-_CAME = frozenset({"arrive", "arrivent", "vient", "venu", "venue", "issu", "issue", "transfuge"})
-# "recrute chez X" takes people from X; "attire chez X" brings them to X.
-_TAKE_AWAY = words("arrache arrachent chipe chipent pique piquent ravit ravissent subtilise vole")
-_TAKE_FROM = frozenset({"recrute", "recrutent", "debauche", "debauchent", "puise", "puisent"})
-_RETURN = words("return returns returned returning back retour revient reviennent rehired rehires")
-_FOUND_NOUNS = words(
-    "startup start-up company firm venture fund fonds lab nonprofit societe entreprise pousse"
-)
-_NAMING = words("called named dubbed baptisee baptise appelee appele announced unveiled annonce")
-# Between a "to"/"for"/"chez" and the organisation it introduces ("for Mira Murati's new lab").
-_SKIP = words("its his her their the new own sa son ses la le l les nouveau nouvelle")
-_SAYS = words(
-    "says said confirms confirmed explains tells told on dit affirme explique confirme estime "
-    "raconte announces"
-)
-_BEFORE_BYSTANDER = frozenset({"under", "alongside", "selon", "interview", "avec"})
-_POSSESSOR = frozenset({"d", "de", "du"})
-_STRIP_ORG = frozenset({"inc", "ltd", "llc", "corp", "sa", "sas", "gmbh", "plc", "the"})
-# Headline words that start with a capital and would otherwise glue to a name or pass for a company.
-_HEADLINE = words("""francais francaise americain americaine chinois chinoise europeen europeenne britannique
-    allemand allemande canadien canadienne exclusive exclusif exclusif breaking guerre nomination
-    depart retour coup personal news sources source update mercato salaires interview podcast why
-    how ask show hn nouveau nouvelle excited thrilled happy heureux parmi selon
-    another two three four five deux trois quatre cinq science announces announced announce
-    unveils confirms reveals expands completes annonce says japonais japonaise italien italienne
-    espagnol espagnole indien indienne coreen coreenne suisse belge israelien israelienne russe
-    japanese german indian korean canadian swiss israeli italian spanish russian israelien""")
-_BREAK_WORDS = (NOT_NAMES - ORG_SUFFIXES) | TITLES | _ROLE_WORDS | _EX | _HEADLINE
-
-_TRIGGERS = ("hire", "join", "leave", "found", "acqui", "arrive")
-
-
-def _team_name(c: _Clause, start: int, end: int) -> bool:
-    """A capitalised name before 'team' that belongs to someone: "its Tel Aviv team", "the Llama
-    team at Microsoft", "l'équipe Llama de Microsoft" (not "hires Play AI team")."""
-    owned = c.low(start - 1) in ("its", "their", "his", "her", "sa", "son", "ses", "leur") or (
-        start > 0 and c.toks[start - 1].poss
-    )
-    then = c.low(end + 1) in ("at", "of", "de", "d", "chez") or c.low(start - 1) in ("equipe",)
-    return owned or then
-
-
-_UNIT_NOUNS = words("team teams office hub campus site unit group division bureau equipe")
-# What a company has and a person does not: "license Quanta Speech's models".
-_OWNED = words("models model technology tech products founders cofounders co-founders staff team")
-_NOUN_BEFORE = words(
-    "more new recent latest key top its his her their the first biggest star two three four five"
-)
 
 
 def _org_phrases() -> dict[str, tuple[str, ...]]:
@@ -306,16 +32,16 @@ def _org_phrases() -> dict[str, tuple[str, ...]]:
 
 _MATCHER = PhraseMatcher(
     {
-        "hire": _HIRE,
-        "join": _JOIN,
-        "leave": _LEAVE,
-        "found": _FOUND,
-        "acqui": _ACQUI,
-        "lawsuit": _LAWSUIT,
-        "advert": _ADVERT,
+        "hire": mw.HIRE,
+        "join": mw.JOIN,
+        "leave": mw.LEAVE,
+        "found": mw.FOUND,
+        "acqui": mw.ACQUI,
+        "lawsuit": mw.LAWSUIT,
+        "advert": mw.ADVERT,
         "launch": ("launch/launches/launched/launching/unveil/unveils/unveiled",),
         "newco": ("new startup/start-up/lab/venture/company/firm",),
-        "arrive": _ARRIVE,
+        "arrive": mw.ARRIVE,
         **_org_phrases(),
     }
 )
@@ -446,9 +172,9 @@ def _known_orgs(matches: list[Match]) -> list[_Org]:
 
 
 def _clean_org(words: list[_Tok]) -> str:
-    while words and words[-1].low in _STRIP_ORG:
+    while words and words[-1].low in mw.STRIP_ORG:
         words = words[:-1]
-    while words and words[0].low in _STRIP_ORG:
+    while words and words[0].low in mw.STRIP_ORG:
         words = words[1:]
     return " ".join(w.text for w in words)
 
@@ -465,7 +191,7 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
             and i not in taken
             and i not in c.covered
             and (
-                (_capital(tok) and (tok.low not in _BREAK_WORDS or _accented_name(tok)))
+                (_capital(tok) and (tok.low not in mw.BREAK_WORDS or _accented_name(tok)))
                 or (tok.low in PARTICLES and start is not None)
                 or _first_name(c, i)
             )
@@ -490,13 +216,9 @@ def _runs(c: _Clause, taken: set[int]) -> list[tuple[int, int]]:
     return runs
 
 
-# Words that open a name as well as a sentence: "researcher Will Dunn", "tech lead Bin Yu".
-_FIRST_WORDS = words("will bin van von da di del")
-
-
 def _first_name(c: _Clause, i: int) -> bool:
     tok = c.toks[i]
-    if tok.low not in _FIRST_WORDS or not tok.text[:1].isupper() or i + 1 >= len(c.toks):
+    if tok.low not in mw.FIRST_WORDS or not tok.text[:1].isupper() or i + 1 >= len(c.toks):
         return False
     nxt = c.toks[i + 1]
     return not nxt.brk and nxt.text[:1].isupper() and is_name_word(nxt.text)
@@ -504,6 +226,16 @@ def _first_name(c: _Clause, i: int) -> bool:
 
 def _capital_at(c: _Clause, i: int) -> bool:
     return i < len(c.toks) and _capital(c.toks[i]) and not c.toks[i].brk
+
+
+def _team_name(c: _Clause, start: int, end: int) -> bool:
+    """A capitalised name before 'team' that belongs to someone: "its Tel Aviv team", "the Llama
+    team at Microsoft", "l'équipe Llama de Microsoft" (not "hires Play AI team")."""
+    owned = c.low(start - 1) in ("its", "their", "his", "her", "sa", "son", "ses", "leur") or (
+        start > 0 and c.toks[start - 1].poss
+    )
+    then = c.low(end + 1) in ("at", "of", "de", "d", "chez") or c.low(start - 1) in ("equipe",)
+    return owned or then
 
 
 def _org_slot(c: _Clause, start: int, end: int) -> bool:
@@ -516,13 +248,13 @@ def _org_slot(c: _Clause, start: int, end: int) -> bool:
         return True
     if prev in {"d", "de", "du", "joins", "join", "joined", "rejoint", "rejoindre"}:
         return True
-    if nxt in _ROLE_WORDS or nxt in _ALUM or c.toks[end - 1].poss or nxt == "->":
+    if nxt in mw.ROLE_WORDS or nxt in mw.ALUM or c.toks[end - 1].poss or nxt == "->":
         return True
     if c.covered.get(end) in ("hire", "leave"):
         return True
     if (
         c.covered.get(start - 1) in ("found", "join", "leave")
-        or prev in _NAMING
+        or prev in mw.NAMING
         or prev
         in (
             "launch",
@@ -533,7 +265,7 @@ def _org_slot(c: _Clause, start: int, end: int) -> bool:
         return True
     begin = c.strong_start(start)
     near = {c.low(k) for k in range(max(begin, start - 4), start)} | {nxt, c.low(end + 1)}
-    return bool(near & _FOUND_NOUNS)
+    return bool(near & mw.FOUND_NOUNS)
 
 
 def _scan(text: str) -> _Clause:
@@ -552,10 +284,10 @@ def _scan(text: str) -> _Clause:
         if (
             m.category == "hire"
             and toks[m.start].low in ("hire", "hires")
-            and (toks[m.start - 1].low in _NOUN_BEFORE if m.start else False)
+            and (toks[m.start - 1].low in mw.NOUN_BEFORE if m.start else False)
         ):
             continue  # "more hires from OpenAI", "its new hire": a noun, not a verb
-        if m.category in _TRIGGERS and (m.start not in longest or m.end > longest[m.start].end):
+        if m.category in mw.TRIGGERS and (m.start not in longest or m.end > longest[m.start].end):
             longest[m.start] = m
     c.triggers = sorted(longest.values(), key=lambda m: m.start)
     c.hiring = {m.start for m in c.matches if m.category == "hire"}
@@ -570,7 +302,7 @@ def _scan(text: str) -> _Clause:
     taken = {i for o in c.orgs for i in range(o.start, o.end)}
     known_ends = {o.end: o for o in c.orgs}
     for start, end in _runs(c, taken):
-        if c.low(end) in _UNIT_NOUNS and not toks[end - 1].poss and _team_name(c, start, end):
+        if c.low(end) in mw.UNIT_NOUNS and not toks[end - 1].poss and _team_name(c, start, end):
             continue  # "its Tel Aviv team", "the Llama team at Microsoft": a team, not a name
         words = toks[start:end]
         lows = [w.low for w in words]
@@ -585,16 +317,16 @@ def _scan(text: str) -> _Clause:
         elif n >= 2 and lows[-1] in ORG_SUFFIXES:
             c.orgs.append(_Org(_clean_org(words), start, end, known=False))
         elif 2 <= n <= 4 and all(
-            is_name_word(w.text) or w.low in PARTICLES or (k == 0 and w.low in _FIRST_WORDS)
+            is_name_word(w.text) or w.low in PARTICLES or (k == 0 and w.low in mw.FIRST_WORDS)
             for k, w in enumerate(words)
         ):
             # what stands before a colon or a dash says nothing of this name
             prev = "" if toks[start].brk[:1] in _STRONG else c.low(start - 1)
-            owns = toks[end - 1].poss and c.low(end) in _OWNED
+            owns = toks[end - 1].poss and c.low(end) in mw.OWNED
             if (
                 c.covered.get(start - 1) == "found"
-                or prev in _FOUND_NOUNS
-                or prev in _NAMING
+                or prev in mw.FOUND_NOUNS
+                or prev in mw.NAMING
                 or owns
             ):
                 c.orgs.append(
@@ -613,7 +345,7 @@ def _scan(text: str) -> _Clause:
             and owner.known
             and toks[owner.end - 1].poss
             and len(between) <= 2
-            and all(w in _ROLE_FILLERS or w in _SKIP for w in between)
+            and all(w in mw.ROLE_FILLERS or w in mw.SKIP for w in between)
         ):
             owner.end = unit.end
             del c.orgs[i]
@@ -627,7 +359,7 @@ def _scan(text: str) -> _Clause:
 def _back(c: _Clause, i: int, people: set[int]) -> int:
     """The position before `i`, stepping over 'its', 'new', a person's name and the like."""
     j = i - 1
-    while j >= 0 and (c.low(j) in _SKIP or j in people) and not c.toks[j + 1].brk:
+    while j >= 0 and (c.low(j) in mw.SKIP or j in people) and not c.toks[j + 1].brk:
         j -= 1
     return j
 
@@ -640,11 +372,11 @@ def _role_after(c: _Clause, end: int, people: set[int]) -> bool:
         tok = c.toks[k]
         if tok.brk and k > end:
             return False
-        if tok.low in _ROLE_WORDS or tok.low in _ALUM or k in people:
+        if tok.low in mw.ROLE_WORDS or tok.low in mw.ALUM or k in people:
             return True  # before the trigger check: "OpenAI's Sora co-lead" is a role
-        if tok.low in _ROLE_FILLERS or (k == end and c.toks[end - 1].poss and _capital(tok)):
+        if tok.low in mw.ROLE_FILLERS or (k == end and c.toks[end - 1].poss and _capital(tok)):
             continue  # "OpenAI's top AI researcher", "Google DeepMind's Gemini … lead"
-        if tok.low in _SKIP or k in c.covered or (_capital(tok) and k not in units):
+        if tok.low in mw.SKIP or k in c.covered or (_capital(tok) and k not in units):
             return False
         # any other lowercase word modifies the role: "Gemini post-training lead"
     return False
@@ -658,7 +390,7 @@ def _passive(c: _Clause, m: Match, people: set[int]) -> bool:
     if tok.text.endswith(("é", "ée", "és", "ées")):
         return True
     before = c.low(m.start - 1)
-    return tok.low.endswith("ed") and (before in _ROLE_WORDS or (m.start - 1) in people)
+    return tok.low.endswith("ed") and (before in mw.ROLE_WORDS or (m.start - 1) in people)
 
 
 def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
@@ -672,8 +404,8 @@ def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
             if not begin <= org.start < m.start:
                 continue
             if (
-                c.covered.get(_back(c, org.start, people)) in _TRIGGERS
-                or c.low(org.start - 1) in _EX
+                c.covered.get(_back(c, org.start, people)) in mw.TRIGGERS
+                or c.low(org.start - 1) in mw.EX
             ):
                 continue  # "X quitte Meta, OpenAI récupère…": Meta is the object of 'quitte'
             if any(
@@ -686,13 +418,10 @@ def _subject(c: _Clause, people: set[int]) -> tuple[_Org, int] | None:
     return None
 
 
-_LOSES = frozenset({"loses", "lost", "losing", "perd", "perdent"})
-
-
 def _loser(c: _Clause) -> _Org | None:
     """The organisation that 'loses' someone: the first of the clause before that verb."""
     for m in c.triggers:
-        if c.low(m.start) in _LOSES:
+        if c.low(m.start) in mw.LOSES:
             begin = c.strong_start(m.start)
             return next((o for o in c.orgs if begin <= o.start < m.start), None)
     return None
@@ -723,7 +452,7 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             dst.append(7)
         if nxt == "->":
             src.append(7)
-        if prev == "a" and c.covered.get(j - 1) == "hire" and c.low(j - 1) in _TAKE_AWAY:
+        if prev == "a" and c.covered.get(j - 1) == "hire" and c.low(j - 1) in mw.TAKE_AWAY:
             src.append(5)  # "Meta arrache à Apple son spécialiste"
         if prev in ("from", "de") and nxt in ("to", "a"):
             src.append(6)
@@ -735,11 +464,11 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             src.append(5)
         if prev in ("from", "de", "d", "du", "of") and c.covered.get(j - 1) == "leave":
             src.append(5)  # "après sa démission d'OpenAI"
-        if prev in ("de", "d") and prev2 in _CAME:
+        if prev in ("de", "d") and prev2 in mw.CAME:
             src.append(5)  # "il arrive de Google DeepMind"
         if prev in ("de", "d", "du", "of") and cat is None:
-            role_near = bool(before & _ROLE_WORDS)
-            if before & _EX:
+            role_near = bool(before & mw.ROLE_WORDS)
+            if before & mw.EX:
                 src.append(5)
             elif prev2 == "profit":
                 dst.append(6)  # "au profit de Meta"
@@ -759,29 +488,29 @@ def _clue(c: _Clause, founding: bool = False) -> None:
         if (
             prev in ("for", "pour", "vers", "into")
             and cat is None
-            and _trigger_before(c, s, *_TRIGGERS)
+            and _trigger_before(c, s, *mw.TRIGGERS)
         ):
             dst.append(4)
         if prev in ("at", "chez"):
             if cat == "join":
                 dst.append(6)
-            elif prev2 in _TAKE_FROM:
+            elif prev2 in mw.TAKE_FROM:
                 src.append(5)
-            elif before & (_PAST | _EX):
+            elif before & (mw.PAST | mw.EX):
                 src.append(4)
             elif _trigger_before(c, s, "join") or any(
                 m.start < s and _passive(c, m, people) for m in c.triggers if m.category == "hire"
             ):
                 dst.append(4)
-            elif before & _ROLE_WORDS:
+            elif before & mw.ROLE_WORDS:
                 src.append(3)
             else:
                 dst.append(3)
-        if prev in _EX or (prev == "of" and prev2 == "formerly"):
+        if prev in mw.EX or (prev == "of" and prev2 == "formerly"):
             src.append(5)
-        if prev in _LED or (prev2 in _LED and prev == "the"):
+        if prev in mw.LED or (prev2 in mw.LED and prev == "the"):
             src.append(4)
-        if nxt in _ALUM:
+        if nxt in mw.ALUM:
             src.append(5)
         if _role_after(c, e, people):
             src.append(4 if c.toks[e - 1].poss else 3)
@@ -791,7 +520,7 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             src.append(6)
         if cat == "found" and nxt not in ("by", "par"):
             dst.append(5)
-        if c.covered.get(e) == "leave" and nxt in _LOSES:
+        if c.covered.get(e) == "leave" and nxt in mw.LOSES:
             src.append(6)
         elif org is loser:
             src.append(6)  # "Samsung's AI lab in Montreal loses its director to Cohere"
@@ -807,22 +536,22 @@ def _clue(c: _Clause, founding: bool = False) -> None:
             else:
                 src.append(4)  # "Tesla : Milan Kovac démissionne"
         if "behind" in before or (
-            (prev in _FOUND_NOUNS or c.low(s - 2) in _FOUND_NOUNS)
+            (prev in mw.FOUND_NOUNS or c.low(s - 2) in mw.FOUND_NOUNS)
             and not founding
-            and (acqui or before & _ROLE_WORDS)
+            and (acqui or before & mw.ROLE_WORDS)
         ):
             src.append(3)  # "the team behind agent startup Brevia", "founders of startup Adept"
         if (
-            c.low(s - 2) in _FOUND_NOUNS | {"d", "de"}
+            c.low(s - 2) in mw.FOUND_NOUNS | {"d", "de"}
             and c.toks[s].brk == ","
-            and (acqui or before & _ROLE_WORDS)
+            and (acqui or before & mw.ROLE_WORDS)
         ):
             src.append(3)  # "le cofondateur d'une start-up d'agents, Loopwise"
         if acqui and (
             prev in ("with", "avec") or c.covered.get(e) == "acqui" or c.toks[e - 1].poss
         ):
             src.append(3)  # "accord de licence avec Character.AI", "in Character.AI licensing deal"
-        if (founding or has_found) and (prev in _FOUND_NOUNS or prev in _NAMING):
+        if (founding or has_found) and (prev in mw.FOUND_NOUNS or prev in mw.NAMING):
             dst.append(4)  # "a new startup, Halcyon Research", "announced Babuschkin Ventures"
         near_join = any(  # "prendra la tête du laboratoire parisien d'OpenAI"
             m.category == "join"
@@ -868,10 +597,10 @@ def _movers(c: _Clause, subject: tuple[_Org, int] | None) -> tuple[list[str], li
         nxt = c.low(tail.end)
         names = [p.name for p in group]
         if c.toks[tail.end - 1].poss and (
-            any(o.start == tail.end for o in c.orgs) or nxt in _ROLE_WORDS | _ROLE_FILLERS
+            any(o.start == tail.end for o in c.orgs) or nxt in mw.ROLE_WORDS | mw.ROLE_FILLERS
         ):
             continue  # "Mira Murati's Thinking Machines", "Alexandr Wang's deputy, Joe Kirk"
-        if c.low(group[0].start - 1) in _BEFORE_BYSTANDER:
+        if c.low(group[0].start - 1) in mw.BEFORE_BYSTANDER:
             continue
         if subject is not None and subject[0].end <= group[0].start and tail.end <= subject[1]:
             continue  # "Reflection AI co-founder X, previously at Y, hires…"
@@ -883,8 +612,8 @@ def _movers(c: _Clause, subject: tuple[_Org, int] | None) -> tuple[list[str], li
             object_after = any(q.start > verb.start for q in c.people)
             if not _passive(c, verb, people) or object_after:
                 continue  # "Zuckerberg hires…", "Mark Zuckerberg recruited X"
-        says = nxt in _SAYS and tail.end < len(c.toks) and not c.toks[tail.end].brk
-        if says or c.low(group[0].start - 1) in _POSSESSOR:
+        says = nxt in mw.SAYS and tail.end < len(c.toks) and not c.toks[tail.end].brk
+        if says or c.low(group[0].start - 1) in mw.POSSESSOR:
             weak = weak or names  # the first group that speaks: "A and B said they would leave"
             continue
         out.extend(n for n in names if n not in out)
@@ -900,34 +629,6 @@ def _strip_titles(name: str) -> str:
 
 # -- role ----------------------------------------------------------------------------------------
 
-_ROLE_NAMES = (
-    ("chief ai scientist", "chief AI scientist"),
-    ("chief scientist", "chief scientist"),
-    ("chief technology officer", "CTO"),
-    ("chief product officer", "chief product officer"),
-    ("research director", "research director"),
-    ("directeur scientifique", "directeur scientifique"),
-    ("directrice scientifique", "directrice scientifique"),
-    ("cto", "CTO"),
-    ("ceo", "CEO"),
-    ("cfo", "CFO"),
-    ("co-founder", "co-founder"),
-    ("cofounder", "co-founder"),
-    ("cofondateur", "cofondateur"),
-    ("head", "head"),
-    ("directeur", "directeur"),
-    ("directrice", "directrice"),
-    ("responsable", "responsable"),
-    ("patron", "patron"),
-    ("lead", "lead"),
-    ("researcher", "researcher"),
-    ("scientist", "scientist"),
-    ("engineer", "engineer"),
-    ("chercheur", "chercheur"),
-    ("chercheuse", "chercheuse"),
-    ("ingenieur", "ingénieur"),
-)
-
 
 def _role(c: _Clause, mover: str | None) -> str | None:
     """The mover's role, from the words around their name in the headline (not the hirer's 'CEO')."""
@@ -938,7 +639,7 @@ def _role(c: _Clause, mover: str | None) -> str | None:
     elif c.people:
         return None
     text = " " + " ".join(lows) + " "
-    for phrase, shown in _ROLE_NAMES:
+    for phrase, shown in mw.ROLE_NAMES:
         if f" {phrase} " in text:
             return shown
     return None
@@ -994,23 +695,13 @@ def _founding(head: _Clause) -> bool | None:
     return None
 
 
-# Words without which a sentence of the description cannot change what the headline already says
-# (an acqui-hire's deal, a more recent employer, a new company's name): once the headline has named
-# people, origin and destination, only sentences with one of them are read.
-_BODY_HINTS = (
-    "licen", "acqui", "team", "equipe", "talent", "founder", "fondat", "before", "avant",
-    "recent", "dernier", "stint", "passage", "deal", "accord", "spent", "passe",
-)  # fmt: skip
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ«\"“])")
 BODY_CHARS = 500
 
 
 def _hinted(sentence: str) -> bool:
     low = sentence.lower()  # the hints are ASCII stems: lower-casing is enough
-    return any(h in low for h in _BODY_HINTS)
-
-
-_SELF = words("he she i il elle je his her my son sa ses mon ma mes")
+    return any(h in low for h in mw.BODY_HINTS)
 
 
 def _comment(c: _Clause) -> bool:
@@ -1018,8 +709,8 @@ def _comment(c: _Clause) -> bool:
     about their own move ("X says she is leaving OpenAI")."""
     first = min((m.start for m in c.triggers), default=len(c.toks))
     for k in range(1, first):
-        if c.low(k) in _SAYS and c.low(k) != "on" and not c.toks[k].brk:
-            return c.low(k + 1) not in _SELF
+        if c.low(k) in mw.SAYS and c.low(k) != "on" and not c.toks[k].brk:
+            return c.low(k + 1) not in mw.SELF
     return False
 
 
@@ -1033,24 +724,7 @@ def _latest(c: _Clause, dst: str | None) -> str | None:
     return None
 
 
-# The " - Outlet" that aggregators append to headlines, and the " - Name" of a personal post.
 _SUFFIX = re.compile(r"\s[-–—|]\s+([^-–—|]{2,60})$")
-_OUTLETS = frozenset(
-    fold(o)
-    for o in (
-        "Reuters", "Bloomberg", "CNBC", "TechCrunch", "The Verge", "Business Insider", "Insider",
-        "The Information", "Financial Times", "FT", "WSJ", "The Wall Street Journal",
-        "Wall Street Journal", "The New York Times", "New York Times", "NYT", "Axios", "Fortune",
-        "Forbes", "Wired", "WIRED", "Semafor", "The Guardian", "BBC", "BBC News", "CNN",
-        "Le Monde", "Les Echos", "Le Figaro", "Libération", "L'Usine Nouvelle", "BFM",
-        "BFM Business", "Numerama", "Frandroid", "01net", "Challenges", "L'Express",
-        "Le Parisien", "Siècle Digital", "JDN", "ZDNet", "ZDNet.fr", "Maddyness", "VentureBeat",
-        "Ars Technica", "The Decoder", "SiliconANGLE", "Engadget", "Yahoo Finance",
-        "MarketWatch", "Business Wire", "PR Newswire", "GlobeNewswire", "The Register",
-        "Platformer", "Hacker News", "Reddit", "LinkedIn", "X", "Twitter", "Medium", "Substack",
-        "Korben", "Usbek & Rica", "Le Journal du Net", "France Info", "franceinfo", "AFP",
-    )
-)  # fmt: skip
 
 
 def _split_suffix(title: str) -> tuple[str, _Clause | None]:
@@ -1060,7 +734,7 @@ def _split_suffix(title: str) -> tuple[str, _Clause | None]:
     if m is None or not title[: m.start()].strip():
         return title, None
     tail = m.group(1).strip()
-    if fold(tail) in _OUTLETS:
+    if fold(tail) in mw.OUTLETS:
         return title[: m.start()], None
     clause = _scan(tail)
     if clause.triggers or any(t.low == "->" for t in clause.toks):
@@ -1108,7 +782,7 @@ def extract_move(title: str, text: str = "") -> Move | None:
             people, more = _movers(clause, _subject(clause, set()))
             weak = weak or more
     src = latest or src
-    if src is None and dst is not None and any(t.low in _RETURN for t in head.toks):
+    if src is None and dst is not None and any(t.low in mw.RETURN for t in head.toks):
         # "X returns to OpenAI weeks after joining Meta": the other destination is the origin.
         other = _best(head.orgs, "dst", dst) or next(
             (o for c in body for o in c.orgs if o.dst and o.name != dst), None
