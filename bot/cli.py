@@ -325,8 +325,23 @@ def _understander(config: Path | None) -> Any:
 def evaluate_cmd(
     config: ConfigOption = None,
     mistakes: Annotated[int, typer.Option(help="How many mistakes to list.")] = 50,
+    moves: Annotated[
+        bool, typer.Option("--moves", help="Score the move extractor on the labelled move set.")
+    ] = False,
+    moves_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--moves-dir", help="Folder of *.jsonl move items (default: the shipped set)."
+        ),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per label and language on the dev split, and the mistakes."""
+    if moves:
+        from bot.evaluation_moves import MOVES_DIR
+        from bot.terminal.move_eval import print_move_eval
+
+        print_move_eval(out, mistakes, moves_dir or MOVES_DIR)
+        return
     from bot.terminal.views import print_eval
 
     print_eval(out, _understander(config).classifier, mistakes)

@@ -38,7 +38,9 @@ def understand_all(
     understander: Understander, entries: Sequence[Entry], language: str | None
 ) -> list[Understanding]:
     return [
-        understander.understand(e.title, e.text, language or e.language, summary="flagged")
+        understander.understand(
+            e.title, e.text, language or e.language, summary="flagged", published=e.published
+        )
         for e in entries
     ]
 

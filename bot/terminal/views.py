@@ -116,8 +116,9 @@ def print_moves(console: Console, store: Store, period: timedelta, label: str) -
         assert story.move is not None
         moves.append(story.move)
         m = story.move
+        when = m.published or story.published_at or story.first_seen_at  # the news's date
         table.add_row(
-            story.first_seen_at.strftime("%Y-%m-%d"),
+            when.strftime("%Y-%m-%d"),
             ", ".join(m.people) or "—",
             m.from_org or "?",
             m.to_org or "?",
