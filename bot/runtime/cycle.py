@@ -16,6 +16,7 @@ from bot.core.schedule import next_after_failure, next_after_success
 from bot.core.stories import StoryIndex
 from bot.errors import FeedError
 from bot.outputs.base import DeliveryError, Output, isolated
+from bot.runtime import metrics
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
@@ -206,6 +207,7 @@ class Radar:
                 self.store.record_not_modified(self._not_modified)
                 self._not_modified = []
             self.last_cycle = (self.clock(), report)
+            metrics.cycle_done(report, self.last_cycle[0] - now)
             return report
 
     async def _handle(
@@ -263,6 +265,7 @@ class Radar:
             warning="feed is malformed; items were recovered" if parsed.recovered else None,
         )
         ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now, success)
+        metrics.ingested((n.understanding for n in new_items), ingest)
         if result.moved_to:
             log.info("feed %s moved permanently to %s", feed.url, result.moved_to)
         report.polled += 1
@@ -349,10 +352,12 @@ class Radar:
                         continue
                     try:
                         if row.kind == "alert":
-                            ref = await isolated(output.send(alert))
+                            ref = await isolated(output.send(alert), row.destination)
                         else:
                             parent = row.parent_ref or ""
-                            ref = await isolated(output.send_followup(alert, parent, coverage))
+                            ref = await isolated(
+                                output.send_followup(alert, parent, coverage), row.destination
+                            )
                     except DeliveryError as exc:
                         self._delivery_failed(
                             row.id,

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +20,7 @@ from pathlib import Path
 from bot.core.classify import Classifier, LinearModel
 from bot.core.models import Entry, ParsedFeed, Understanding
 from bot.core.understand import Understander
+from bot.runtime import metrics
 from bot.sources.parse import parse_feed
 
 MIN_FEEDS_FOR_POOL = 16
@@ -37,10 +39,13 @@ def _init(model_path: str | None, thresholds: dict[str, float | None]) -> None:
 def understand_all(
     understander: Understander, entries: Sequence[Entry], language: str | None
 ) -> list[Understanding]:
-    return [
+    started = time.perf_counter()
+    understood = [
         understander.understand(e.title, e.text, language or e.language, summary="flagged")
         for e in entries
     ]
+    metrics.classified(started)  # in a pool worker this lands in the worker's unread registry
+    return understood
 
 
 def _parse_and_understand(

@@ -1,0 +1,133 @@
+"""Every Prometheus metric Radar exports, and the one-line hooks the edges call to feed them.
+
+The counters live in prometheus-client's process-wide registry: each replica reports its own work,
+and Prometheus sums them. The outbox gauges are read from the database when /metrics is scraped
+(see bot/runtime/ops_server.py), so they show the shared outbox whichever replica answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Protocol
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from bot.core.models import CycleReport, Understanding
+
+# Feeds answer in milliseconds to tens of seconds (the fetch timeout).
+_NETWORK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+POLLS = Counter("radar_polls", "Feed polls by outcome (ok, not_modified, failed).", ["outcome"])
+FETCH_SECONDS = Histogram(
+    "radar_fetch_seconds",
+    "Time to fetch one feed, by fetch status (ok, not_modified, gone, error).",
+    ["status"],
+    buckets=_NETWORK_BUCKETS,
+)
+ITEMS = Counter("radar_items", "New items stored.")
+FLAGGED_ITEMS = Counter("radar_flagged_items", "New items flagged, by topic.", ["topic"])
+STORIES = Counter("radar_stories", "New stories created (one per news event).")
+ALERTS_QUEUED = Counter(
+    "radar_alerts_queued", "Outbox rows written, by kind (alert, followup).", ["kind"]
+)
+ALERTS_SENT = Counter("radar_alerts_sent", "Alerts and follow-ups sent, by platform.", ["platform"])
+ALERTS_FAILED = Counter(
+    "radar_alerts_failed", "Failed send attempts (retried or given up), by platform.", ["platform"]
+)
+SEND_SECONDS = Histogram(
+    "radar_send_seconds",
+    "Time of one send through an output (the chat API call for Slack and Discord), by platform.",
+    ["platform"],
+    buckets=_NETWORK_BUCKETS,
+)
+RATE_LIMITED = Counter(
+    "radar_rate_limited",
+    "Sends the platform refused for now with a retry-after (HTTP 429), by platform.",
+    ["platform"],
+)
+CYCLE_SECONDS = Histogram(
+    "radar_cycle_seconds",
+    "Duration of one poll cycle (fetch, parse, understand, store).",
+    buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
+)
+CLASSIFY_SECONDS = Histogram(
+    "radar_classify_seconds",
+    "Time to understand (classify, extract moves, summarise) one feed's new items in this process.",
+    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+OUTBOX_PENDING = Gauge(
+    "radar_outbox_pending",
+    "Outbox rows waiting to be sent (pending or sending), by platform.",
+    ["platform"],
+)
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "radar_outbox_oldest_pending_seconds",
+    "Age of the oldest outbox row waiting to be sent (0 when the outbox is empty).",
+)
+DATABASE_UP = Gauge("radar_database_up", "1 when the last scrape could read the database.")
+
+for _outcome in ("ok", "not_modified", "failed"):
+    POLLS.labels(_outcome)  # present at 0 from the start, so rate() sees the first poll
+
+
+class _Ingested(Protocol):
+    """What the store says one feed's ingest did (bot.store.repository.IngestResult)."""
+
+    @property
+    def new_items(self) -> int: ...
+    @property
+    def new_stories(self) -> int: ...
+    @property
+    def alerts_queued(self) -> int: ...
+    @property
+    def followups_queued(self) -> int: ...
+
+
+def platform_of(destination: str) -> str:
+    """The platform part of a destination key: 'slack:C123' → 'slack', 'console' → 'console'."""
+    return destination.partition(":")[0] or "unknown"
+
+
+def fetched(status: str, started: float) -> None:
+    FETCH_SECONDS.labels(status).observe(time.perf_counter() - started)
+
+
+def ingested(understood: Iterable[Understanding], result: _Ingested) -> None:
+    ITEMS.inc(result.new_items)
+    STORIES.inc(result.new_stories)
+    ALERTS_QUEUED.labels("alert").inc(result.alerts_queued)
+    ALERTS_QUEUED.labels("followup").inc(result.followups_queued)
+    for understanding in understood:
+        for topic in understanding.labels:
+            FLAGGED_ITEMS.labels(topic).inc()
+
+
+def classified(started: float) -> None:
+    CLASSIFY_SECONDS.observe(time.perf_counter() - started)
+
+
+def cycle_done(report: CycleReport, took: timedelta) -> None:
+    POLLS.labels("ok").inc(report.polled)
+    POLLS.labels("not_modified").inc(report.not_modified)
+    POLLS.labels("failed").inc(report.failed)
+    CYCLE_SECONDS.observe(max(0.0, took.total_seconds()))
+
+
+def sent(destination: str, started: float) -> None:
+    platform = platform_of(destination)
+    SEND_SECONDS.labels(platform).observe(time.perf_counter() - started)
+    ALERTS_SENT.labels(platform).inc()
+
+
+def send_failed(
+    destination: str, started: float, retry_after: float | None, needs_admin: bool
+) -> None:
+    platform = platform_of(destination)
+    SEND_SECONDS.labels(platform).observe(time.perf_counter() - started)
+    ALERTS_FAILED.labels(platform).inc()
+    # Outputs turn a 429 into a DeliveryError with the platform's retry-after; a problem an admin
+    # must fix also waits (needs_admin), but is no rate limit.
+    if retry_after is not None and not needs_admin:
+        RATE_LIMITED.labels(platform).inc()
