@@ -10,66 +10,87 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 from typing import Protocol
-
-from prometheus_client import Counter, Gauge, Histogram
 
 from bot.core.models import CycleReport, Understanding
 
 # Feeds answer in milliseconds to tens of seconds (the fetch timeout).
 _NETWORK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-POLLS = Counter("radar_polls", "Feed polls by outcome (ok, not_modified, failed).", ["outcome"])
-FETCH_SECONDS = Histogram(
-    "radar_fetch_seconds",
-    "Time to fetch one feed, by fetch status (ok, not_modified, gone, error).",
-    ["status"],
-    buckets=_NETWORK_BUCKETS,
-)
-ITEMS = Counter("radar_items", "New items stored.")
-FLAGGED_ITEMS = Counter("radar_flagged_items", "New items flagged, by topic.", ["topic"])
-STORIES = Counter("radar_stories", "New stories created (one per news event).")
-ALERTS_QUEUED = Counter(
-    "radar_alerts_queued", "Outbox rows written, by kind (alert, followup).", ["kind"]
-)
-ALERTS_SENT = Counter("radar_alerts_sent", "Alerts and follow-ups sent, by platform.", ["platform"])
-ALERTS_FAILED = Counter(
-    "radar_alerts_failed", "Failed send attempts (retried or given up), by platform.", ["platform"]
-)
-SEND_SECONDS = Histogram(
-    "radar_send_seconds",
-    "Time of one send through an output (the chat API call for Slack and Discord), by platform.",
-    ["platform"],
-    buckets=_NETWORK_BUCKETS,
-)
-RATE_LIMITED = Counter(
-    "radar_rate_limited",
-    "Sends the platform refused for now with a retry-after (HTTP 429), by platform.",
-    ["platform"],
-)
-CYCLE_SECONDS = Histogram(
-    "radar_cycle_seconds",
-    "Duration of one poll cycle (fetch, parse, understand, store).",
-    buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
-)
-CLASSIFY_SECONDS = Histogram(
-    "radar_classify_seconds",
-    "Time to understand (classify, extract moves, summarise) one feed's new items in this process.",
-    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-)
-OUTBOX_PENDING = Gauge(
-    "radar_outbox_pending",
-    "Outbox rows waiting to be sent (pending or sending), by platform.",
-    ["platform"],
-)
-OUTBOX_OLDEST_SECONDS = Gauge(
-    "radar_outbox_oldest_pending_seconds",
-    "Age of the oldest outbox row waiting to be sent (0 when the outbox is empty).",
-)
-DATABASE_UP = Gauge("radar_database_up", "1 when the last scrape could read the database.")
 
-for _outcome in ("ok", "not_modified", "failed"):
-    POLLS.labels(_outcome)  # present at 0 from the start, so rate() sees the first poll
+class Metrics:
+    """The metric objects, registered in prometheus-client's default registry on first use: a
+    command that never fetches or sends (`radar classify`) never pays for importing the client."""
+
+    def __init__(self) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
+        self.polls = Counter(
+            "radar_polls", "Feed polls by outcome (ok, not_modified, failed).", ["outcome"]
+        )
+        self.fetch_seconds = Histogram(
+            "radar_fetch_seconds",
+            "Time to fetch one feed, by fetch status (ok, not_modified, gone, error).",
+            ["status"],
+            buckets=_NETWORK_BUCKETS,
+        )
+        self.items = Counter("radar_items", "New items stored.")
+        self.flagged_items = Counter(
+            "radar_flagged_items", "New items flagged, by topic.", ["topic"]
+        )
+        self.stories = Counter("radar_stories", "New stories created (one per news event).")
+        self.alerts_queued = Counter(
+            "radar_alerts_queued", "Outbox rows written, by kind (alert, followup).", ["kind"]
+        )
+        self.alerts_sent = Counter(
+            "radar_alerts_sent", "Alerts and follow-ups sent, by platform.", ["platform"]
+        )
+        self.alerts_failed = Counter(
+            "radar_alerts_failed",
+            "Failed send attempts (retried or given up), by platform.",
+            ["platform"],
+        )
+        self.send_seconds = Histogram(
+            "radar_send_seconds",
+            "Time of one send through an output (the chat API calls for Slack and Discord).",
+            ["platform"],
+            buckets=_NETWORK_BUCKETS,
+        )
+        self.rate_limited = Counter(
+            "radar_rate_limited",
+            "Sends the platform refused for now with a retry-after (HTTP 429), by platform.",
+            ["platform"],
+        )
+        self.cycle_seconds = Histogram(
+            "radar_cycle_seconds",
+            "Duration of one poll cycle (fetch, parse, understand, store).",
+            buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
+        )
+        self.classify_seconds = Histogram(
+            "radar_classify_seconds",
+            "Time to understand one feed's new items (classify, move, summary) in this process.",
+            buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+        )
+        self.outbox_pending = Gauge(
+            "radar_outbox_pending",
+            "Outbox rows waiting to be sent (pending or sending), by platform.",
+            ["platform"],
+        )
+        self.outbox_oldest_seconds = Gauge(
+            "radar_outbox_oldest_pending_seconds",
+            "Age of the oldest outbox row waiting to be sent (0 when the outbox is empty).",
+        )
+        self.database_up = Gauge(
+            "radar_database_up", "1 when the last scrape could read the database."
+        )
+        for outcome in ("ok", "not_modified", "failed"):
+            self.polls.labels(outcome)  # present at 0 from the start, so rate() sees the first
+
+
+@cache
+def get() -> Metrics:
+    return Metrics()
 
 
 class _Ingested(Protocol):
@@ -91,43 +112,45 @@ def platform_of(destination: str) -> str:
 
 
 def fetched(status: str, started: float) -> None:
-    FETCH_SECONDS.labels(status).observe(time.perf_counter() - started)
+    get().fetch_seconds.labels(status).observe(time.perf_counter() - started)
 
 
 def ingested(understood: Iterable[Understanding], result: _Ingested) -> None:
-    ITEMS.inc(result.new_items)
-    STORIES.inc(result.new_stories)
-    ALERTS_QUEUED.labels("alert").inc(result.alerts_queued)
-    ALERTS_QUEUED.labels("followup").inc(result.followups_queued)
+    m = get()
+    m.items.inc(result.new_items)
+    m.stories.inc(result.new_stories)
+    m.alerts_queued.labels("alert").inc(result.alerts_queued)
+    m.alerts_queued.labels("followup").inc(result.followups_queued)
     for understanding in understood:
         for topic in understanding.labels:
-            FLAGGED_ITEMS.labels(topic).inc()
+            m.flagged_items.labels(topic).inc()
 
 
 def classified(started: float) -> None:
-    CLASSIFY_SECONDS.observe(time.perf_counter() - started)
+    get().classify_seconds.observe(time.perf_counter() - started)
 
 
 def cycle_done(report: CycleReport, took: timedelta) -> None:
-    POLLS.labels("ok").inc(report.polled)
-    POLLS.labels("not_modified").inc(report.not_modified)
-    POLLS.labels("failed").inc(report.failed)
-    CYCLE_SECONDS.observe(max(0.0, took.total_seconds()))
+    m = get()
+    m.polls.labels("ok").inc(report.polled)
+    m.polls.labels("not_modified").inc(report.not_modified)
+    m.polls.labels("failed").inc(report.failed)
+    m.cycle_seconds.observe(max(0.0, took.total_seconds()))
 
 
 def sent(destination: str, started: float) -> None:
-    platform = platform_of(destination)
-    SEND_SECONDS.labels(platform).observe(time.perf_counter() - started)
-    ALERTS_SENT.labels(platform).inc()
+    m, platform = get(), platform_of(destination)
+    m.send_seconds.labels(platform).observe(time.perf_counter() - started)
+    m.alerts_sent.labels(platform).inc()
 
 
 def send_failed(
     destination: str, started: float, retry_after: float | None, needs_admin: bool
 ) -> None:
-    platform = platform_of(destination)
-    SEND_SECONDS.labels(platform).observe(time.perf_counter() - started)
-    ALERTS_FAILED.labels(platform).inc()
+    m, platform = get(), platform_of(destination)
+    m.send_seconds.labels(platform).observe(time.perf_counter() - started)
+    m.alerts_failed.labels(platform).inc()
     # Outputs turn a 429 into a DeliveryError with the platform's retry-after; a problem an admin
     # must fix also waits (needs_admin), but is no rate limit.
     if retry_after is not None and not needs_admin:
-        RATE_LIMITED.labels(platform).inc()
+        m.rate_limited.labels(platform).inc()

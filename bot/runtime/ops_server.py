@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from bot.errors import ConfigError
 from bot.runtime import metrics
@@ -82,11 +81,11 @@ class OpsServer:
             return f"unreachable: {said}"
 
     async def _metrics(self, request: web.Request) -> web.Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
         state = await self._outbox()
-        if isinstance(state, str):
-            metrics.DATABASE_UP.set(0)
-        else:
-            metrics.DATABASE_UP.set(1)
+        metrics.get().database_up.set(0 if isinstance(state, str) else 1)
+        if not isinstance(state, str):
             self._refresh(state)
         body = await asyncio.to_thread(generate_latest, REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -98,10 +97,10 @@ class OpsServer:
             per_platform[platform] = per_platform.get(platform, 0) + count
         self._platforms |= set(per_platform)  # a drained platform shows 0, not a vanished series
         for platform in self._platforms:
-            metrics.OUTBOX_PENDING.labels(platform).set(per_platform.get(platform, 0))
+            metrics.get().outbox_pending.labels(platform).set(per_platform.get(platform, 0))
         oldest = state.oldest_created_at
         age = (self.clock() - oldest).total_seconds() if oldest else 0.0
-        metrics.OUTBOX_OLDEST_SECONDS.set(max(0.0, age))
+        metrics.get().outbox_oldest_seconds.set(max(0.0, age))
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"alive": True})
