@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
 
@@ -60,8 +61,9 @@ class OpsServer:
         except OSError as exc:
             await runner.cleanup()
             where = f"{self.settings.host}:{self.settings.port}"
+            said = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConfigError(
-                f"[metrics] cannot listen on {where}: {exc.strerror or exc}; change [metrics] port"
+                f"[metrics] cannot listen on {where}: {said}; change [metrics] port"
             ) from None
         self._runner = runner
         self.port = int(runner.addresses[0][1]) if runner.addresses else self.settings.port

@@ -22,7 +22,7 @@ from bot.runtime.ops_server import OpsServer
 from bot.runtime.scheduler import FeedScheduler
 from bot.settings import MetricsSettings, load_settings
 from bot.store.repository import Store
-from tests.e2e.test_cli import popen, stop, write_config
+from tests.e2e.test_cli import assert_one_line_error, popen, radar, stop, write_config
 from tests.feeds import ARC, FOOTBALL, META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
 
@@ -346,3 +346,17 @@ def test_the_compose_configs_are_what_the_compose_file_expects() -> None:
     compose = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
     for name in ("compose.toml", "compose-sqlite.toml", "PGPASSWORD", "9464"):
         assert name in compose
+
+
+def test_radar_run_with_a_taken_metrics_port_is_one_line_and_a_failing_exit(
+    feeds: FeedServer, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        write_config(tmp_path, feeds, extra=f"[metrics]\nport = {port}")
+        proc = radar(tmp_path, "-q", "run", "-c", "radar.toml")
+    assert_one_line_error(
+        proc, f"[metrics] cannot listen on 127.0.0.1:{port}", "change [metrics] port"
+    )
