@@ -360,3 +360,10 @@ def test_radar_run_with_a_taken_metrics_port_is_one_line_and_a_failing_exit(
     assert_one_line_error(
         proc, f"[metrics] cannot listen on 127.0.0.1:{port}", "change [metrics] port"
     )
+
+
+def test_metrics_are_off_by_default_in_the_shipped_config_and_the_demo(tmp_path: Path) -> None:
+    from bot.terminal.demo import demo_settings
+
+    assert load_settings(REPO / "config" / "radar.toml").metrics.port is None
+    assert demo_settings(tmp_path).metrics.port is None
