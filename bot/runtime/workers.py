@@ -39,13 +39,10 @@ def _init(model_path: str | None, thresholds: dict[str, float | None]) -> None:
 def understand_all(
     understander: Understander, entries: Sequence[Entry], language: str | None
 ) -> list[Understanding]:
-    started = time.perf_counter()
-    understood = [
+    return [
         understander.understand(e.title, e.text, language or e.language, summary="flagged")
         for e in entries
     ]
-    metrics.classified(started)  # in a pool worker this lands in the worker's unread registry
-    return understood
 
 
 def _parse_and_understand(
@@ -115,7 +112,10 @@ class CpuStages:
                 return parsed, fresh, [by_entry[id(e)] for e in fresh]
         parsed = parse_feed(body, content_type, url, language)
         fresh = new_only(parsed.entries)
-        return parsed, fresh, understand_all(self.understander, fresh, language)
+        started = time.perf_counter()
+        understood = understand_all(self.understander, fresh, language)
+        metrics.classified(started)  # here only: a pool worker's registry is never scraped
+        return parsed, fresh, understood
 
     def _broken(self) -> None:
         # A worker died (out of memory, killed): finish the cycle in this process, fail no feed.
