@@ -99,6 +99,11 @@ def test_add_refuses_what_is_not_a_reachable_feed(server: FeedServer, tmp_path: 
         )
     )
     assert server.url("/missing.xml") in polled(tmp_path)
+    named = server.url("/later.xml")
+    assert_ok(
+        radar(tmp_path, "feeds", "add", named, "--no-check", "--name", "Later", "-c", "radar.toml")
+    )
+    assert dict(db_rows(tmp_path / "radar.db", "SELECT url, name FROM feeds"))[named] == "Later"
 
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
