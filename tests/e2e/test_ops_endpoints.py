@@ -96,7 +96,7 @@ async def test_radar_run_serves_metrics_that_move_with_polls_and_deliveries(
         etag='"v1"',
     )
     port = free_port()
-    extra = f'[metrics]\nport = {port}\n\n[poll]\ninterval = "1s"\njitter = "0s"'
+    extra = f'[metrics]\nport = {port}\n\n[poll]\ninterval = "2s"\njitter = "0s"'
     write_config(tmp_path, feeds, "/en-0.xml", extra=extra)
     proc = popen(tmp_path, "run", "-c", "radar.toml", log=tmp_path / "run.log")
     base = f"http://127.0.0.1:{port}"
