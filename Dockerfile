@@ -17,6 +17,12 @@ ENV PATH=/app/.venv/bin:$PATH RADAR_CONFIG=/app/config/radar.toml PYTHONUNBUFFER
 WORKDIR /data
 VOLUME /data
 # Slack HTTP mode listens here ([slack] port); Socket Mode and Discord need no inbound port.
-EXPOSE 3000
+# /metrics, /healthz and /readyz listen on [metrics] port (9464 in config/compose*.toml).
+EXPOSE 3000 9464
 USER radar
+# Ready = database reachable, scheduler running, outbox not stuck (GET /readyz answers 200). The
+# image has no curl, so Python's urllib asks, on the port of the config in use. A config without a
+# [metrics] port serves no endpoint: there is nothing to ask, and the check passes.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
+  CMD python -c "import os, tomllib, urllib.request as r; p = tomllib.load(open(os.environ['RADAR_CONFIG'], 'rb')).get('metrics', {}).get('port'); p is None or r.urlopen(f'http://127.0.0.1:{p}/readyz', timeout=8)"
 CMD ["radar", "run"]

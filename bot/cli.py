@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 feeds_app = typer.Typer(
-    help="List feeds and their health, or check that they can be fetched.", no_args_is_help=True
+    help="List, check, add, remove, import (OPML) and export (OPML) feeds.", no_args_is_help=True
 )
 app.add_typer(feeds_app, name="feeds")
 
@@ -271,6 +271,61 @@ def feeds_check(config: ConfigOption = None) -> None:
         raise typer.Exit(1)
 
 
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's http(s) address.")],
+    config: ConfigOption = None,
+    name: Annotated[Optional[str], typer.Option(help="A name (default: the feed's title).")] = None,  # noqa: UP045
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Fetch and parse it once before adding.")
+    ] = True,
+) -> None:
+    """Poll one more feed (kept in the database; the config file is not changed)."""
+    from bot.terminal.feed_admin import add_feed
+
+    with _radar(config) as radar:
+        asyncio.run(add_feed(out, radar, url, name, check))
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    url: Annotated[str, typer.Argument(help="The address, as `radar feeds list` shows it.")],
+    config: ConfigOption = None,
+) -> None:
+    """Stop polling a feed added with `feeds add`, `feeds import` or from chat."""
+    from bot.terminal.feed_admin import remove_feed
+
+    with _radar(config) as radar:
+        remove_feed(out, radar.store, url)
+
+
+@feeds_app.command("import")
+def feeds_import(
+    file: Annotated[Path, typer.Argument(help="An OPML subscription list.")],
+    config: ConfigOption = None,
+) -> None:
+    """Add every feed of an OPML file that is not polled yet."""
+    from bot.terminal.feed_admin import import_opml
+
+    with _radar(config) as radar:
+        import_opml(out, radar.store, file)
+
+
+@feeds_app.command("export")
+def feeds_export(
+    config: ConfigOption = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Write to this file (default: standard output)."),
+    ] = None,
+) -> None:
+    """Every polled feed as an OPML 2.0 subscription list."""
+    from bot.terminal.feed_admin import export_opml
+
+    with _radar(config) as radar:
+        export_opml(radar.store, output)
+
+
 @app.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
     """Validate the configuration, the environment and this machine (feed files, outputs, database), then exit."""
@@ -351,8 +406,23 @@ def _understander(config: Path | None) -> Any:
 def evaluate_cmd(
     config: ConfigOption = None,
     mistakes: Annotated[int, typer.Option(help="How many mistakes to list.")] = 50,
+    moves: Annotated[
+        bool, typer.Option("--moves", help="Score the move extractor on the labelled move set.")
+    ] = False,
+    moves_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--moves-dir", help="Folder of *.jsonl move items (default: the shipped set)."
+        ),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per label and language on the dev split, and the mistakes."""
+    if moves:
+        from bot.evaluation_moves import MOVES_DIR
+        from bot.terminal.move_eval import print_move_eval
+
+        print_move_eval(out, mistakes, moves_dir or MOVES_DIR)
+        return
     from bot.terminal.views import print_eval
 
     print_eval(out, _understander(config).classifier, mistakes)

@@ -225,6 +225,14 @@ class StoriesSettings(_Strict):
     window: Annotated[Seconds, AfterValidator(_within(60.0, 365 * DAY))] = 72 * 3600.0
 
 
+class MetricsSettings(_Strict):
+    """The operations endpoint of `radar run`: /metrics, /healthz and /readyz. Off without a port."""
+
+    port: int | None = Field(None, ge=1, le=65535)
+    host: str = "127.0.0.1"
+    outbox_stuck_after: Seconds = 900.0  # /readyz fails when a due alert waited this long
+
+
 class ConsoleOutput(_Strict):
     type: Literal["console"]
     topics: list[TopicName] = Field(default_factory=lambda: list(TOPICS))
@@ -480,6 +488,7 @@ class Settings(_Strict):
     poll: PollSettings = PollSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     stories: StoriesSettings = StoriesSettings()
+    metrics: MetricsSettings = MetricsSettings()
     feeds: list[FeedSettings] = Field(default_factory=list)
     outputs: list[OutputSettings] = Field(default_factory=list)
     source_path: Path | None = Field(default=None, exclude=True)

@@ -294,6 +294,12 @@ class Handlers:
             self.store.add_feed(url, "chat", name=title[:200] or None)
         elif known.origin == "chat":
             self.store.enable_feed(url)
+        elif known.origin != "config":  # an operator's (`radar feeds add`), removed by one
+            return Reply(
+                title="Radar",
+                paragraphs=(f"{url} was removed by an operator; ask them to add it again.",),
+                ephemeral=True,
+            )
         else:
             return Reply(
                 title="Radar",
@@ -312,6 +318,12 @@ class Handlers:
             return Reply(
                 title="Radar",
                 paragraphs=(f"{url} comes from the config file; remove it there.",),
+                ephemeral=True,
+            )
+        if known is not None and known.origin == "operator" and known.disabled_reason is None:
+            return Reply(
+                title="Radar",
+                paragraphs=(f"{url} was added by an operator; `radar feeds remove` removes it.",),
                 ephemeral=True,
             )
         if not self.store.remove_feed(url):

@@ -1202,3 +1202,35 @@ NOT_NAMES = STOPWORDS | frozenset(
         "division",
     ]
 )
+
+# -- Move extraction (bot/core/moves.py) -------------------------------------------------------
+# Organisations that talent news names and the tables above do not, or name under another
+# entity (Inflection is its own company when people leave it). Checked before AI_LABS/BIG_TECH.
+MOVE_ORGS: dict[str, tuple[str, ...]] = {
+    "Inflection AI": ("inflection", "inflection ai"),
+    "Google DeepMind": ("google brain", "google research", "deepmind", "google deepmind"),
+    "Microsoft": ("microsoft research", "microsoft ai"),
+    "Meta": ("fair", "meta fair", "meta ai", "facebook ai research", "tbd lab"),
+    "Apple": ("apple foundation model/models",),
+    "Amazon": ("amazon agi", "aws ai", "aws"),
+    "GitHub": ("github",),
+    "Stripe": ("stripe",),
+    "Instacart": ("instacart",),
+    "Boston Dynamics": ("boston dynamics",),
+    "Stanford": ("stanford", "stanford university"),
+    "MIT": ("mit",),
+    "Adobe": ("adobe",),
+    "Intel": ("intel",),
+    "AMD": ("amd",),
+    "Uber": ("uber",),
+    "Netflix": ("netflix",),
+    "Oracle": ("oracle",),
+    "Snowflake": ("snowflake",),
+    "Databricks": ("databricks",),
+    "Figure AI": ("figure ai",),
+    "SpaceX": ("spacex",),
+    "Qualcomm": ("qualcomm",),
+    "Huawei": ("huawei",),
+    "Zhipu AI": ("zhipu", "zhipu ai"),
+    "Inria": ("inria",),
+}

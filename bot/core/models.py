@@ -48,7 +48,8 @@ class Move:
     from_org: str | None
     to_org: str | None
     role: str | None
-    kind: str  # hire, departure, acquihire, founding, pay, lawsuit
+    kind: str  # hire, departure, acquihire, founding (stories stored before issue 9: pay, lawsuit)
+    published: datetime | None = None  # when the story was published, not when Radar saw it
 
     def line(self) -> str:
         who = ", ".join(self.people) if self.people else (self.role or "?").capitalize()
@@ -65,6 +66,7 @@ class Move:
             "to": self.to_org,
             "role": self.role,
             "kind": self.kind,
+            "published": self.published.isoformat() if self.published else None,
         }
 
     @classmethod
@@ -77,11 +79,22 @@ class Move:
             to_org=_opt_str(data.get("to")),
             role=_opt_str(data.get("role")),
             kind=str(data.get("kind") or "hire"),
+            published=_opt_datetime(data.get("published")),
         )
 
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _opt_datetime(value: object) -> datetime | None:
+    """A stored ISO date; anything else (older rows, a hand-edited value) reads as unknown."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

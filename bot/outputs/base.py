@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable
 from typing import Protocol
 
 from bot.chat.replies import Coverage
 from bot.core.models import Alert, Destination
 from bot.errors import RadarError
+from bot.runtime import metrics
 
 
 class DeliveryError(RadarError):
@@ -67,20 +69,26 @@ class ProblemLog:
             self._current = None
 
 
-async def isolated(send: Awaitable[str | None]) -> str | None:
+async def isolated(send: Awaitable[str | None], destination: str = "") -> str | None:
     """Await one output's send so that whatever it raises becomes a DeliveryError: a surprise in
     one output (a library bug, a body it cannot parse) is then a failed attempt, counted and
-    retried like a timeout, and never stops delivery to the other outputs."""
+    retried like a timeout, and never stops delivery to the other outputs. Each send's time and
+    outcome go to the metrics under the destination's platform."""
+    started = time.perf_counter()
     try:
-        return await send
-    except DeliveryError:
+        ref = await send
+    except DeliveryError as exc:
+        metrics.send_failed(destination, started, exc.retry_after, exc.needs_admin)
         raise
     except Exception as exc:  # cancellation (a BaseException) still stops the service
+        metrics.send_failed(destination, started, None, False)
         # The traceback is for whoever debugs the output (-vv); users get the loop's one line.
         _log.debug("an output raised %s", type(exc).__name__, exc_info=True)
         said = " ".join(str(exc).split())[:200]
         kind = type(exc).__name__
         raise DeliveryError(f"{kind}: {said}" if said else kind) from None
+    metrics.sent(destination, started)
+    return ref
 
 
 class Output(Protocol):

@@ -18,6 +18,7 @@ from bot.core.stories import StoryIndex
 from bot.errors import FeedError
 from bot.outputs.base import DeliveryError, Output, isolated
 from bot.outputs.once import FindsEarlierSends
+from bot.runtime import metrics
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
@@ -216,6 +217,7 @@ class Radar:
                 self.store.record_not_modified(self._not_modified)
                 self._not_modified = []
             self.last_cycle = (self.clock(), report)
+            metrics.cycle_done(report, self.last_cycle[0] - now)
             return report
 
     async def _handle(
@@ -273,6 +275,7 @@ class Radar:
             warning="feed is malformed; items were recovered" if parsed.recovered else None,
         )
         ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now, success)
+        metrics.ingested((n.understanding for n in new_items), ingest)
         if result.moved_to:
             log.info("feed %s moved permanently to %s", feed.url, result.moved_to)
         report.polled += 1
@@ -358,7 +361,9 @@ class Radar:
                         self.store.mark_skipped(row.id, f"source {source!r} is muted", now)
                         continue
                     try:
-                        ref = await isolated(self._send(output, row, alert, coverage))
+                        ref = await isolated(
+                            self._send(output, row, alert, coverage), row.destination
+                        )
                     except DeliveryError as exc:
                         self._delivery_failed(
                             row.id,

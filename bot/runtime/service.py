@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot.app import build
 from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
+from bot.runtime.ops_server import OpsServer, start_ops
 from bot.runtime.scheduler import FeedScheduler
 from bot.settings import Settings
 
@@ -41,7 +42,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     # Chat connections start in the background: polling and the other outputs never wait on
     # them, and a signal stops the service even while one is still connecting.
     chat = start_chat(radar)
+    ops: OpsServer | None = None
     try:
+        ops = await start_ops(
+            settings.metrics, radar.store, lambda: scheduler.scheduler.running, radar.clock
+        )
         start = asyncio.create_task(scheduler.start())
         stopping = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({start, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -60,6 +65,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         for task in chat:
             task.cancel()
         await asyncio.gather(*chat, return_exceptions=True)
+        if ops is not None:
+            await ops.aclose()
         deadline = loop.time() + SHUTDOWN_GRACE  # one grace for the whole shutdown
         await _within(scheduler.shutdown(), deadline, "the poll cycle in flight")
         await _within(radar.aclose(), deadline, "the outputs to close")

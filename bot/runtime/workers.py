@@ -11,6 +11,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +20,7 @@ from pathlib import Path
 from bot.core.classify import Classifier, LinearModel
 from bot.core.models import Entry, ParsedFeed, Understanding
 from bot.core.understand import Understander
+from bot.runtime import metrics
 from bot.sources.parse import parse_feed
 
 MIN_FEEDS_FOR_POOL = 16
@@ -38,7 +40,9 @@ def understand_all(
     understander: Understander, entries: Sequence[Entry], language: str | None
 ) -> list[Understanding]:
     return [
-        understander.understand(e.title, e.text, language or e.language, summary="flagged")
+        understander.understand(
+            e.title, e.text, language or e.language, summary="flagged", published=e.published
+        )
         for e in entries
     ]
 
@@ -110,7 +114,10 @@ class CpuStages:
                 return parsed, fresh, [by_entry[id(e)] for e in fresh]
         parsed = parse_feed(body, content_type, url, language)
         fresh = new_only(parsed.entries)
-        return parsed, fresh, understand_all(self.understander, fresh, language)
+        started = time.perf_counter()
+        understood = understand_all(self.understander, fresh, language)
+        metrics.classified(started)  # here only: a pool worker's registry is never scraped
+        return parsed, fresh, understood
 
     def _broken(self) -> None:
         # A worker died (out of memory, killed): finish the cycle in this process, fail no feed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from bot.errors import UnsafeURLError
+from bot.runtime import metrics
 from bot.settings import PollSettings
 
 Status = Literal["ok", "not_modified", "gone", "error"]
@@ -210,6 +212,14 @@ class Fetcher:
 
     async def fetch(
         self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        started = time.perf_counter()
+        result = await self._fetch_any(url, etag, last_modified)
+        metrics.fetched(result.status, started)
+        return result
+
+    async def _fetch_any(
+        self, url: str, etag: str | None, last_modified: str | None
     ) -> FetchResult:
         path = local_path(url)
         if path is not None:

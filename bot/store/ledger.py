@@ -220,7 +220,7 @@ def record_stories(
         names = ledger_people(move)
         if not names:
             continue
-        published = row.published_at or row.first_seen_at
+        published = move.published or row.published_at or row.first_seen_at
         origin = entities.org(move.from_org)
         dest = entities.org(move.to_org)
         sources = _story_items(conn, [row.id]).get(row.id, [])

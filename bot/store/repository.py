@@ -47,6 +47,9 @@ from bot.store.schema import (
 )
 
 MODEL_NAME = "radar-linear-1"
+# Why a feed added from chat or by `radar feeds add` stopped being polled; either may come back.
+REMOVED_BY_OPERATOR = "removed by an operator"
+REMOVED = ("removed from chat", REMOVED_BY_OPERATOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1026,24 +1029,29 @@ class Store:
 
     # -- chat commands ------------------------------------------------------------------------
 
-    def remove_feed(self, url: str) -> bool:
-        """Forget a feed added from chat (configured feeds belong to the config file)."""
+    def remove_feed(
+        self, url: str, origins: Sequence[str] = ("chat",), reason: str = "removed from chat"
+    ) -> bool:
+        """Forget a feed added from chat or by an operator (configured feeds belong to the config
+        file); its items and validators are kept in case it comes back."""
         with self.engine.begin() as conn:
             gone = conn.execute(
                 update(feeds)
                 .where(
-                    feeds.c.url == url, feeds.c.origin == "chat", feeds.c.disabled_reason.is_(None)
+                    feeds.c.url == url,
+                    feeds.c.origin.in_(origins),
+                    feeds.c.disabled_reason.is_(None),
                 )
-                .values(disabled_reason="removed from chat")
+                .values(disabled_reason=reason)
             ).rowcount
         return bool(gone)
 
     def enable_feed(self, url: str) -> None:
-        """Bring back a chat feed removed earlier (its items and validators are kept)."""
+        """Bring back a feed removed from chat or by an operator (its items and validators are kept)."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(feeds)
-                .where(feeds.c.url == url, feeds.c.disabled_reason == "removed from chat")
+                .where(feeds.c.url == url, feeds.c.disabled_reason.in_(REMOVED))
                 .values(disabled_reason=None, next_poll_at=None, error_count=0)
             )
 

@@ -248,3 +248,19 @@ def test_digest_schedule_validation(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as err:
             make_settings(tmp_path, [], outputs=[{"type": "slack", "channel": "C1", "digest": bad}])
         assert fragment in str(err.value) and "outputs[0].digest" in str(err.value)
+
+
+async def test_chat_leaves_an_operators_feeds_to_the_operator(
+    polled: Radar, feed_server: FeedServer
+) -> None:
+    feed_server.add("/op.xml", body=rss([Item(ARC.title, "https://o.example/1")], title="Op"))
+    url = feed_server.url("/op.xml")
+    polled.store.add_feed(url, "operator")
+    local = Handlers(polled, polled.stages.understander, public_only=False)
+    kept = await run(local, f"feeds remove {url}", ADMIN)
+    assert "added by an operator" in words(kept)
+    assert polled.store.feed_by_url(url).disabled_reason is None  # type: ignore[union-attr]
+    assert polled.store.remove_feed(url, ("operator",), "removed by an operator")
+    refused = await run(local, f"feeds add {url}", ADMIN)
+    assert "removed by an operator" in words(refused)
+    assert polled.store.feed_by_url(url).disabled_reason == "removed by an operator"  # type: ignore[union-attr]

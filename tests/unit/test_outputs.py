@@ -154,6 +154,7 @@ async def test_jsonl_writes_one_json_object_per_line(tmp_path: Path) -> None:
             "to": "Meta",
             "role": None,
             "kind": "hire",
+            "published": None,
         },
     }
     assert (second["story_id"], second["title"], second["move"]) == (

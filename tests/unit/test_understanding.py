@@ -133,15 +133,13 @@ def test_scores_are_probabilities_and_unflagged_topics_have_no_reasons(
 def test_move_extraction_and_org_normalisation(
     title: str, people: tuple[str, ...], src: str | None, dst: str | None, kind: str
 ) -> None:
-    move = extract_move(analyse(title, ""))
+    move = extract_move(title, "")
     assert move is not None
     assert (move.people, move.from_org, move.to_org, move.kind) == (people, src, dst, kind)
 
 
 def test_sub_units_normalise_to_their_parent() -> None:
-    move = extract_move(
-        analyse("Meta Superintelligence Labs hires Google Brain veteran Ada Morel", "")
-    )
+    move = extract_move("Meta Superintelligence Labs hires Google Brain veteran Ada Morel", "")
     assert move is not None
     assert (move.from_org, move.to_org) == ("Google DeepMind", "Meta")
 
