@@ -85,19 +85,24 @@ def _net(ax: Axes, chart: FlowChart) -> None:
         return
     nets = [gained - lost for _, gained, lost in rows]
     colours = [GAIN if n > 0 else LOSS if n < 0 else MUTED for n in nets]
-    bars = ax.barh(range(len(rows)), nets, color=colours, height=0.6)
+    ax.barh(range(len(rows)), nets, color=colours, height=0.6)
     ax.set_yticks(range(len(rows)), [org for org, _, _ in rows])
-    ax.bar_label(
-        bars,
-        labels=[f"{n:+d} ({g} in, {lost} out)" for n, (_, g, lost) in zip(nets, rows, strict=True)],
-        padding=4,
-        color=INK,
-        fontsize=10,
-    )
+    span = max(1, *(abs(n) for n in nets))
+    # Every label to the right of the zero line (or of a gain's bar), so that a long loss bar
+    # never pushes its label into the organisation's name.
+    for y, (n, (_, gained, lost)) in enumerate(zip(nets, rows, strict=True)):
+        ax.text(
+            max(n, 0) + span * 0.05,
+            y,
+            f"{n:+d} ({gained} in, {lost} out)",
+            va="center",
+            ha="left",
+            color=INK,
+            fontsize=10,
+        )
     ax.axvline(0, color=MUTED, linewidth=0.8)
     ax.tick_params(axis="y", length=0)
-    span = max(1, *(abs(n) for n in nets))
-    ax.set_xlim(-span * 1.9, span * 1.9)
+    ax.set_xlim(-span * 1.1, span * 2.6)
     ax.set_xticks([])
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
