@@ -248,13 +248,17 @@ class Fetcher:
             )
         except OSError as exc:
             return FetchResult("error", error=f"cannot read {path}: {exc.strerror}")
-        with os.fdopen(fd, "rb") as file:
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    return FetchResult("error", error=f"{path} is not a regular file")
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return FetchResult("error", error=f"{path} is not a regular file")
+            with os.fdopen(fd, "rb") as file:
+                fd = -1  # the file object owns it now
                 body = file.read(self.max_body + 1)
-            except OSError as exc:
-                return FetchResult("error", error=f"cannot read {path}: {exc.strerror}")
+        except OSError as exc:
+            return FetchResult("error", error=f"cannot read {path}: {exc.strerror}")
+        finally:
+            if fd >= 0:
+                os.close(fd)
         if len(body) > self.max_body:
             return FetchResult("error", error=f"file larger than {self.max_body} bytes")
         return FetchResult("ok", body=body)
