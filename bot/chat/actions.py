@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,8 @@ LABELS: dict[Verb, str] = {
     "down": "👎 Not relevant",
     "mute": "Mute this source",
 }
+# ASCII digits only ("²".isdigit() is true), and few enough to fit SQLite's 64-bit integers.
+_STORY_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ def alert_actions(story_id: int) -> list[Action]:
 def parse_action(custom_id: str) -> Action | None:
     """The action a button id names; None for anything else (ids come back from chat users)."""
     parts = custom_id.split(":")
-    if len(parts) != 3 or parts[0] != "radar" or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] != "radar" or not _STORY_ID.fullmatch(parts[2]):
         return None
     for verb in VERBS:
         if parts[1] == verb:
