@@ -13,8 +13,10 @@ import json
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -52,6 +54,12 @@ MAX_TEXT = 20_000
 MAX_HTML = 200_000  # markup read per field before tags are stripped
 MAX_DATE = 100  # a longer string is not a date, and feedparser's date patterns need not see it
 MAX_LINK = 4_096
+# feedparser spends tens of microseconds on each tag and entity reference (its loose parser is pure
+# Python), so 5 MB of `<b>` cost a minute. Beyond this many, a document the fast path declined is
+# cut after its last complete item before feedparser reads it.
+MAX_FEEDPARSER_MARKUP = 50_000
+_MARKUP = re.compile(rb"[<&]")
+_ITEM_ENDS = (b"</item>", b"</entry>", b"</ITEM>", b"</ENTRY>")
 
 
 class _NotSimple(Exception):
@@ -71,7 +79,19 @@ def parse_feed(
     try:
         return _fast(body, content_type, url, language)
     except (_NotSimple, etree.XMLSyntaxError, ValueError):
-        return _with_feedparser(body, content_type, url, language)
+        pass
+    cut = _cut_markup(body)
+    parsed = _with_feedparser(cut, content_type, url, language)
+    return replace(parsed, recovered=True) if len(cut) < len(body) else parsed
+
+
+def _cut_markup(body: bytes) -> bytes:
+    """The body up to the end of the last item before its MAX_FEEDPARSER_MARKUP-th tag or entity."""
+    if body.count(b"<") + body.count(b"&") <= MAX_FEEDPARSER_MARKUP:
+        return body
+    limit = next(islice(_MARKUP.finditer(body), MAX_FEEDPARSER_MARKUP, None)).start()
+    ends = [(body.rfind(closer, 0, limit), len(closer)) for closer in _ITEM_ENDS]
+    return body[: max((at + size for at, size in ends if at >= 0), default=limit)]
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from bot.core.models import ParsedFeed
 from bot.errors import FeedError
 from bot.sources.dtd import MAX_EXPANSION, defuse_dtd
-from bot.sources.parse import MAX_TEXT, MAX_TITLE, parse_feed
+from bot.sources.parse import MAX_FEEDPARSER_MARKUP, MAX_TEXT, MAX_TITLE, parse_feed
 
 T = TypeVar("T")
 PEAK_LIMIT = 32 * 1024 * 1024  # bytes of Python allocations one hostile parse may peak at
@@ -207,3 +207,22 @@ def test_absurd_dates_are_ignored() -> None:
     )
     [item] = parse_feed(body).entries
     assert item.published is None
+
+
+def test_feedparser_reads_a_bounded_amount_of_markup() -> None:
+    """A malformed feed (the fast path declines it) with more tags than feedparser should read is
+    cut after its last complete item: the first items are kept, the rest dropped, and the feed is
+    marked recovered."""
+    item = b"<item><title>Story %d &nbsp;</title><link>https://a.example/%d</link></item>"
+    body = rss_with(b"", b"x").replace(
+        b"</channel>",
+        b"".join(item % (i, i) for i in range(MAX_FEEDPARSER_MARKUP // 6)) + b"</channel>",
+    )
+    parsed = parse_feed(body)
+    assert parsed.recovered
+    assert 1_000 < len(parsed.entries) < MAX_FEEDPARSER_MARKUP // 6
+    assert parsed.entries[-1].title == f"Story {len(parsed.entries) - 2}"  # the first is "Story"
+
+    # A million unclosed tags in one item (a minute of feedparser before): cut inside that item.
+    [cut] = parse_feed(rss_with(b"", b"<b>" * 1_000_000)).entries
+    assert (cut.title, cut.text) == ("Story", "")
