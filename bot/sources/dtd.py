@@ -68,17 +68,18 @@ def _refuse_hidden_entities(body: bytes, charset: str | None) -> None:
     names += [declared.group(1).decode("ascii")] if declared else []
     names += [charset] if charset else []
     for name in dict.fromkeys(names):
+        # str.encode and bytes.decode, not the codec objects: they refuse bytes-to-bytes codecs
+        # (a "zlib_codec" charset would otherwise decompress whatever the feed holds).
         try:
-            codec = codecs.lookup(name)
-            if codec.encode(_PROBE)[0] == _PROBE.encode("ascii"):
+            if _PROBE.encode(name) == _PROBE.encode("ascii"):
                 continue  # ASCII-transparent: the byte scan below sees what the parsers see
-            text = codec.decode(body, "replace")[0]
+            text = body.decode(name, "replace")
         except (LookupError, ValueError, UnicodeError):
             continue
         if "<!ENTITY" in text:
             raise FeedError(
-                f"the feed declares XML entities in {codec.name}; Radar reads entity declarations "
-                "only in UTF-8 and other ASCII-based encodings"
+                f"the feed declares XML entities in {codecs.lookup(name).name}; Radar reads "
+                "entity declarations only in UTF-8 and other ASCII-based encodings"
             )
 
 

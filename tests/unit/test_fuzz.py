@@ -186,9 +186,13 @@ def xml_feeds(draw: st.DrawFn) -> bytes:
             ]
         )
     )
-    encoding = draw(st.sampled_from(["utf-8", "utf-16", "latin-1", "windows-1252", "utf-7"]))
+    encoding = draw(
+        st.sampled_from(["utf-8", "utf-16", "latin-1", "windows-1252", "utf-7", "cp037", "base64"])
+    )
     text = f'<?xml version="1.0" encoding="{encoding}"?>{prolog}{doc}'
-    return text.encode(encoding, "replace") if encoding != "utf-7" else text.encode("utf-7")
+    if encoding == "base64":  # declared, not applied: a bytes-to-bytes codec is no charset
+        return text.encode("utf-8")
+    return text.encode(encoding, "replace")
 
 
 @st.composite
@@ -237,6 +241,10 @@ content_types = st.sampled_from(
         "application/feed+json",
         "application/json; charset=utf-8",
         "text/html; charset=bogus-encoding",
+        "text/xml; charset=zlib_codec",
+        "text/xml; charset=rot13",
+        "text/xml; charset=utf-7",
+        "text/xml; charset=cp037",
     ]
 )
 

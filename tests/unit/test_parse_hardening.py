@@ -7,6 +7,7 @@ limits are generous: before the fix the 1M-reference feed took 3 GB and 49 s.
 from __future__ import annotations
 
 import tracemalloc
+import zlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -226,3 +227,15 @@ def test_feedparser_reads_a_bounded_amount_of_markup() -> None:
     # A million unclosed tags in one item (a minute of feedparser before): cut inside that item.
     [cut] = parse_feed(rss_with(b"", b"<b>" * 1_000_000)).entries
     assert (cut.title, cut.text) == ("Story", "")
+
+
+def test_a_bytes_to_bytes_charset_is_not_applied() -> None:
+    """A charset naming zlib, base64 or rot13 is no text encoding: never decompressed or decoded,
+    never a TypeError."""
+    bomb = zlib.compress(b"<!ENTITY " * 100_000)
+    body = rss_with(b"", b"words")
+    for charset in ("zlib_codec", "base64", "rot13", "hex"):
+        [item] = parse_feed(body, f"text/xml; charset={charset}").entries
+        assert item.text == "words"
+        result, used = peak(lambda c=charset: parse_feed(bomb, f"text/xml; charset={c}"))
+        assert isinstance(result, FeedError) and used < PEAK_LIMIT
