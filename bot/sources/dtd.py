@@ -20,7 +20,9 @@ from bot.errors import FeedError
 
 MAX_EXPANSION = 1024 * 1024  # bytes that entity substitution may add to one feed
 _PREDEFINED = frozenset({b"lt", b"gt", b"amp", b"apos", b"quot"})
-_ROOT = re.compile(rb"<\w")  # the first `<\w` ends feedparser's head, as it ends the XML prolog
+# What the prolog scanner stops at; the first `<\w` outside comments, PIs and DOCTYPEs is the root
+# element (feedparser's head ends at the first `<\w` anywhere, which is never later).
+_PROLOG_TOKEN = re.compile(rb"<(?:\?|!--|!DOCTYPE|\w)")
 _DOCTYPE_STOP = re.compile(rb"[\"'\[>]")
 _SUBSET_STOP = re.compile(rb"[\"'\]]|<!--")
 _ENTITY_DECL = re.compile(
@@ -94,10 +96,11 @@ def _strip_prolog(body: bytes) -> tuple[bytes, int, dict[bytes, bytes]]:
     pos = copied = 0
     n = len(body)
     while True:
-        pos = body.find(b"<", pos)
-        if pos < 0:
+        found = _PROLOG_TOKEN.search(body, pos)
+        if found is None:
             pos = n
             break
+        pos = found.start()
         if body.startswith(b"<?", pos):
             pos = _after(body, b"?>", pos + 2)
         elif body.startswith(b"<!--", pos):
@@ -112,10 +115,8 @@ def _strip_prolog(body: bytes) -> tuple[bytes, int, dict[bytes, bytes]]:
             # A space, not nothing: the bytes either side must not join into a new declaration.
             out += [body[copied:pos], b" "]
             pos = copied = end
-        elif _ROOT.match(body, pos):
+        else:  # the root element
             break
-        else:
-            pos += 1
     out.append(body[copied:pos])
     return b"".join(out), pos, entities
 
