@@ -346,7 +346,7 @@ class Handlers:
             return usage("why", "Give one link (or a story number).")
         target = args[0].strip()
         story = None
-        if target.isdigit() and len(target) < 19:
+        if target.isdecimal() and len(target) < 19:  # isdigit() is true for "²", int() is not
             story = self.store.story(int(target))
         if story is None:
             story = self.store.story_by_link(target)

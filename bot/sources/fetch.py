@@ -93,7 +93,10 @@ class PublicOnlyResolver(AbstractResolver):
 
 def check_literal_host(url: str) -> None:
     """Refuse URLs whose host is written as a non-public IP (those never reach the resolver)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and other malformed hosts
+        raise UnsafeURLError("the link is not a valid URL") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeURLError(
             f"only http and https links can be fetched, not {parts.scheme or 'a bare path'}"
