@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 OnAction = Callable[[discord.Interaction[Any], Action], Awaitable[None]]
 
-TEMPLATE = re.compile(r"radar:(?:up|down|mute):[0-9]+")
+TEMPLATE = re.compile(r"radar:(?:up|down|mute):[0-9]{1,18}")  # as parse_action reads them
 
 # One handler per client: discord.py creates dispatched buttons itself, from the class alone,
 # so the handler cannot travel on the instance that was sent.

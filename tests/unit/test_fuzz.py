@@ -27,6 +27,7 @@ from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Coverage, HomeView, Reply, StoryLine
 from bot.core.models import TOPICS, Alert, Move, ParsedFeed
 from bot.discord import render as discord
+from bot.discord.views import TEMPLATE as BUTTON_TEMPLATE
 from bot.errors import RadarError
 from bot.slack import render as slack
 from bot.sources.article import MAX_TEXT as ARTICLE_TEXT
@@ -331,6 +332,8 @@ button_ids = st.one_of(
 @example(custom_id="radar:up:" + "9" * 23)
 def test_button_ids_parse_to_a_storable_action_or_none(custom_id: str) -> None:
     action = parse_action(custom_id)
+    # discord.py routes a click by this template; it must accept exactly what parse_action does.
+    assert (BUTTON_TEMPLATE.fullmatch(custom_id) is None) is (action is None)
     if action is None:
         return
     assert isinstance(action, Action) and action.verb in VERBS
