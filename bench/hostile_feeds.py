@@ -27,6 +27,8 @@ CASES = {
     ),
     "3 MB: 1M undefined entity references": ("b''", "b'&e;' * 1_000_000"),
     "3 MB: 1M unclosed tags": ("b''", "b'<b>' * 1_000_000"),
+    "an item of 28,000 unclosed <script (escaped HTML)": ("b''", "b'&lt;script' * 28_000"),
+    "an item of 50,000 unclosed <!-- (escaped HTML)": ("b''", "b'&lt;!--' * 50_000"),
     "JSON Feed nested 100,000 deep": (None, "b'{\"a\":' * 100_000"),
 }
 

@@ -199,7 +199,8 @@ def _keep_all(entries: list[Entry | None]) -> tuple[Entry, ...]:
     return _keep(entries)
 
 
-def _require_title(title: str) -> str:
+def _require_title(title_html: str) -> str:
+    title = html_to_text(title_html[:MAX_HTML])
     if not title:
         raise _NotSimple("no plain feed title")
     return _bounded(title, MAX_TITLE)
@@ -261,7 +262,7 @@ def _rss2(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=lang,
             )
         )
-    title = _require_title(html_to_text(_text(channel.find("title"))))
+    title = _require_title(_text(channel.find("title")))
     return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
@@ -283,7 +284,7 @@ def _rdf(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=lang,
             )
         )
-    title = _require_title(html_to_text(_text(channel.find(f"{RSS1}title"))))
+    title = _require_title(_text(channel.find(f"{RSS1}title")))
     return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
@@ -318,7 +319,7 @@ def _atom(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=_lang(entry.get(XML_LANG), language) or lang,
             )
         )
-    title = _require_title(html_to_text(_atom_text(root.find(f"{ATOM}title"))))
+    title = _require_title(_atom_text(root.find(f"{ATOM}title")))
     return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
@@ -416,7 +417,7 @@ def _with_feedparser(
             )
         )
     return ParsedFeed(
-        title=_bounded(html_to_text(feed.get("title") or ""), MAX_TITLE),
+        title=_bounded(html_to_text((feed.get("title") or "")[:MAX_HTML]), MAX_TITLE),
         language=lang,
         entries=_keep(entries),
         recovered=bool(result.get("bozo")),

@@ -14,6 +14,7 @@ from typing import TypeVar
 import pytest
 
 from bot.core.models import ParsedFeed
+from bot.core.text import html_to_text
 from bot.errors import FeedError
 from bot.sources.dtd import MAX_EXPANSION, defuse_dtd
 from bot.sources.parse import MAX_FEEDPARSER_MARKUP, MAX_TEXT, MAX_TITLE, parse_feed
@@ -239,3 +240,17 @@ def test_a_bytes_to_bytes_charset_is_not_applied() -> None:
         assert item.text == "words"
         result, used = peak(lambda c=charset: parse_feed(bomb, f"text/xml; charset={c}"))
         assert isinstance(result, FeedError) and used < PEAK_LIMIT
+
+
+def test_html_blocks_and_comments_are_dropped_without_rescanning() -> None:
+    """The linear replacements of the lazy regexes keep their meaning: closed blocks and comments
+    go, unclosed ones stay as text (their tags are stripped like any other)."""
+    html = (
+        "a<!-- c -->b<script>x</script >c<STYLE a=1>y</style>d<svg>q<!-- z --> e "
+        "<![CDATA[f]]> <script>never closed"
+    )
+    assert html_to_text(html) == "a b c dq e f never closed"
+    # Openers with no closer, by the tens of thousands: the text stays, nothing is lost.
+    assert html_to_text("<script" * 28_000 + "<p>tail") == "<script" * 28_000 + " tail"
+    assert html_to_text("<!--" * 50_000 + "x") == "<!--" * 50_000 + "x"
+    assert html_to_text("<p " * 600 + ">word") == "word"  # one 1,800-character tag
