@@ -16,6 +16,7 @@ import pytest
 from bot.core.models import ParsedFeed
 from bot.core.text import html_to_text
 from bot.errors import FeedError
+from bot.sources.article import extract_article
 from bot.sources.dtd import MAX_EXPANSION, defuse_dtd
 from bot.sources.parse import MAX_FEEDPARSER_MARKUP, MAX_TEXT, MAX_TITLE, parse_feed
 
@@ -254,3 +255,12 @@ def test_html_blocks_and_comments_are_dropped_without_rescanning() -> None:
     assert html_to_text("<script" * 28_000 + "<p>tail") == "<script" * 28_000 + " tail"
     assert html_to_text("<!--" * 50_000 + "x") == "<!--" * 50_000 + "x"
     assert html_to_text("<p " * 600 + ">word") == "word"  # one 1,800-character tag
+
+
+def test_nested_articles_read_each_paragraph_once() -> None:
+    """Each level of nesting used to read its paragraphs again: quadratic, and repeated text."""
+    paragraph = b"<p>" + b"A paragraph long enough to count as story text. " + b"</p>"
+    page = b"<html><body>" + b"<article>" * 250 + paragraph * 3 + b"<h1>Title</h1>"
+    article = extract_article(page, "text/html")
+    assert article.text.count("A paragraph long enough") == 3
+    assert len(extract_article(page.replace(b"<article>", b"<main>"), None).text.split("\n")) == 3
