@@ -60,6 +60,7 @@ SENSE_CATEGORIES = (
     "PSYCH",
     "AGI_IMPLICIT",
     "GPAI",
+    "STORY",
 )
 
 
@@ -258,7 +259,8 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
     An acronym written as a first name, next to tax words, or with no other AI word beside it and
     a context of its own (a miner, an airline, a space agency), "super-intelligent" selling a fridge, "general
     intelligence" in a psychology or animal study, the regulators' "general-purpose AI models",
-    "SSI" as a benefit or a fire-safety system: the word stays in the text, but neither its facts
+    "SSI" as a benefit or a fire-safety system, a superintelligence in a film, novel or game, or
+    as a stock tip: the word stays in the text, but neither its facts
     nor its word stem may vote for AGI. Returns the analysis to score and the senses found."""
     kinds, ai_other = _agi_kinds(a)
     c = a.cats()
@@ -269,7 +271,9 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
     toks = {*a.title_tokens, *a.body_tokens}
     ssi_named = bool(toks & {"sutskever", "ilya", "superintelligence"})
     senses: set[str] = set()
-    other_context = "tax" in c or name_case or ("acronym_sense" in c and not ai_other)
+    own_context = bool(c & {"acronym_sense", "agi_other"})
+    agi_talk = bool(c & {"agi_race", "agi_clause", "agi_bench"})  # "build AGI", "declare AGI"
+    other_context = "tax" in c or name_case or (own_context and not ai_other and not agi_talk)
     if kinds == {"acronym"} and not implicit and other_context:
         senses.add("acronym")
     if kinds == {"adjective"} and "consumer" in c and not frame and not implicit:
@@ -278,8 +282,13 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
         senses.add("general")
     if kinds == {"gpai"} and not frame and not implicit:
         senses.add("gpai")
+    news_frame = bool(c & (_FRAMES - {"agi_xrisk"}))  # fiction speaks of humanity and control too
+    if kinds and "story" in c and not news_frame and not ai_other:
+        senses.add("story")
+    if kinds and "markets" in a.cats("title") and not news_frame and not ai_other:
+        senses.add("markets")
     ssi = any(x.upper() == "SSI" for x in a.acronyms)
-    if ssi and not ssi_named and ("acronym_sense" in c or "tax" in c or not ai_other):
+    if ssi and not ssi_named and ("acronym_sense" in c or "tax" in c):
         senses.add("ssi")
     if not senses:
         return a, frozenset()

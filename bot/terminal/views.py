@@ -211,10 +211,10 @@ def print_eval(
     _print_split(console, "Dev split", dev)
     held = [r for r in rows if r.split == HELDOUT]
     if held:
-        _print_split(
-            console,
-            "Held-out split (written after the model, never trained on)",
-            evaluate(classifier, held),
+        _print_split(console, "Held-out split", evaluate(classifier, held))
+        console.print(
+            "  held-out items were written after the model and are never trained on;"
+            " their mistakes are not listed"
         )
     else:
         console.print("Held-out split: no items")
