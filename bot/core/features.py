@@ -112,6 +112,17 @@ class Analysis:
         return out
 
 
+_ACRONYM_TOKENS = frozenset({"agi", "asi", "iag", "ssi"})
+
+
+def _acronyms(
+    title: str, lead: str, title_tokens: list[str], body_tokens: list[str]
+) -> tuple[str, ...]:
+    if _ACRONYM_TOKENS.isdisjoint(title_tokens) and _ACRONYM_TOKENS.isdisjoint(body_tokens):
+        return ()  # most items: skip the regular expression
+    return tuple(_ACRONYM.findall(title) + _ACRONYM.findall(lead))
+
+
 def analyse(title: str, body: str) -> Analysis:
     title = strip_outlet(title)
     lead = body[:BODY_CHARS]
@@ -129,13 +140,16 @@ def analyse(title: str, body: str) -> Analysis:
         body_matches=MATCHER.find(body_tokens),
         people=people,
         title_people=title_people,
-        acronyms=tuple(_ACRONYM.findall(title) + _ACRONYM.findall(lead)),
+        acronyms=_acronyms(title, lead, title_tokens, body_tokens),
     )
 
 
 def features(a: Analysis) -> dict[str, float]:
     """Binary facts and their telling combinations; names are stable, the model's weights refer to them."""
-    a, senses = resolve_senses(a)
+    kinds, ai_other = _agi_kinds(a)
+    a, senses = _resolve(a, kinds, ai_other)
+    if senses - {"ssi"}:
+        kinds = set()  # the AGI words were hidden with their sense
     t = a.cats("title")
     c = a.cats()
     f: dict[str, float] = {f"sense_{s}": 1.0 for s in senses}
@@ -154,10 +168,13 @@ def features(a: Analysis) -> dict[str, float]:
     person_t = bool(a.title_people)
     known = any(known_person(p) for p in a.people)
     ai = "ai_context" in c or lab
-    for cat in (*CATEGORIES, *SENSE_CATEGORIES):
-        low = cat.lower()
-        put(low, low in c)
-        put(f"{low}_t", low in t)
+    # One fact per category present (not a loop over every category: this runs per item).
+    for low in c:
+        if ":" not in low:
+            f[low] = 1.0
+    for low in t:
+        if ":" not in low:
+            f[low + "_t"] = 1.0
     put("lab", lab)
     put("lab_t", lab_t)
     put("big", big)
@@ -207,7 +224,7 @@ def features(a: Analysis) -> dict[str, float]:
     put("c_product_t_no_move", "product_t" in f and not move_t)
     put("c_funding_t_no_move", "funding_t" in f and not move_t and "found" not in c)
     put("c_xrisk_ai", "agi_xrisk" in c and ai)
-    f.update(_sense_facts(a, c, t, move=move, org=org, lab=lab, who=who))
+    f.update(_sense_facts(a, c, t, kinds, ai_other, move=move, org=org, lab=lab, who=who))
     # Word stems (6 letters serve English and French alike) catch phrasings the facts above miss.
     for tok in a.title_tokens:
         if len(tok) > 2 and tok not in STOPWORDS:
@@ -218,7 +235,7 @@ def features(a: Analysis) -> dict[str, float]:
     return f
 
 
-_ACRONYM_TOKENS = frozenset({"agi", "asi", "iag"})
+_AGI_ACRONYMS = frozenset({"agi", "asi", "iag"})
 _AI_SELF = frozenset({"agi", "superintelligence"})  # AI_CONTEXT words that are the AGI term itself
 _FRAMES = frozenset({"agi_race", "agi_timeline", "agi_clause", "agi_bench", "agi_xrisk"})
 
@@ -238,7 +255,7 @@ def _agi_kinds(a: Analysis) -> tuple[set[str], bool]:
             if m.category == "agi_term":
                 span = toks[m.start : m.end]
                 text = " ".join(span)
-                if text in _ACRONYM_TOKENS:
+                if text in _AGI_ACRONYMS:
                     kinds.add("acronym")
                 elif span[0].startswith(("superintelligent", "super-intelligent")):
                     kinds.add("adjective")
@@ -263,6 +280,10 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
     as a stock tip: the word stays in the text, but neither its facts
     nor its word stem may vote for AGI. Returns the analysis to score and the senses found."""
     kinds, ai_other = _agi_kinds(a)
+    return _resolve(a, kinds, ai_other)
+
+
+def _resolve(a: Analysis, kinds: set[str], ai_other: bool) -> tuple[Analysis, frozenset[str]]:
     c = a.cats()
     frame = bool(c & _FRAMES)
     implicit = "agi_implicit" in c
@@ -322,7 +343,16 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
 
 
 def _sense_facts(
-    a: Analysis, c: set[str], t: set[str], *, move: bool, org: bool, lab: bool, who: bool
+    a: Analysis,
+    c: set[str],
+    t: set[str],
+    kinds: set[str],
+    ai_other: bool,
+    *,
+    move: bool,
+    org: bool,
+    lab: bool,
+    who: bool,
 ) -> dict[str, float]:
     """Issue 9: which sense an acronym has, marketing and fiction and psychology around the AGI
     words, AGI named only by what it does, and the contexts of moves that are not the talent war."""
@@ -332,7 +362,6 @@ def _sense_facts(
         if on:
             f[name] = 1.0
 
-    kinds, ai_other = _agi_kinds(a)
     frame = bool(c & _FRAMES)
     strong = "word" in kinds or "agi_implicit" in c
     ssi = any(x.upper() == "SSI" for x in a.acronyms)
