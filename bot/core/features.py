@@ -61,6 +61,7 @@ SENSE_CATEGORIES = (
     "AGI_IMPLICIT",
     "GPAI",
     "STORY",
+    "AI_SPECIFIC",
 )
 
 
@@ -146,8 +147,9 @@ def analyse(title: str, body: str) -> Analysis:
 
 def features(a: Analysis) -> dict[str, float]:
     """Binary facts and their telling combinations; names are stable, the model's weights refer to them."""
-    kinds, ai_other = _agi_kinds(a)
-    a, senses = _resolve(a, kinds, ai_other)
+    ev = _evidence(a)
+    a, senses = _resolve(a, ev)
+    kinds, ai_other = set(ev.kinds), ev.ai_other
     if senses - {"ssi"}:
         kinds = set()  # the AGI words were hidden with their sense
     t = a.cats("title")
@@ -246,10 +248,25 @@ def _other_ai_word(m: Match, toks: list[str]) -> bool:
     return m.category.startswith("lab:") and toks[m.start] != "ssi"
 
 
-def _agi_kinds(a: Analysis) -> tuple[set[str], bool]:
-    """What kind of words carry the AGI evidence, and whether other AI words stand beside them."""
+_GENERIC_AI = frozenset(
+    {"ai", "a.i", "ia", "artificial intelligence", "intelligence artificielle", *_AI_SELF}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What carries the AGI evidence, and what other AI words stand beside it."""
+
+    kinds: frozenset[str]  # acronym, adjective, general, gpai, word
+    acronyms: frozenset[str]  # which of agi/asi/iag were written
+    ai_other: bool  # any other AI word, lab or known person
+    ai_specific: bool  # a lab, a known person or a technical AI term, not just "AI"
+
+
+def _evidence(a: Analysis) -> _Evidence:
     kinds: set[str] = set()
-    ai_other = False
+    acronyms: set[str] = set()
+    ai_other = ai_specific = False
     for toks, matches in ((a.title_tokens, a.title_matches), (a.body_tokens, a.body_matches)):
         for m in matches:
             if m.category == "agi_term":
@@ -257,6 +274,7 @@ def _agi_kinds(a: Analysis) -> tuple[set[str], bool]:
                 text = " ".join(span)
                 if text in _AGI_ACRONYMS:
                     kinds.add("acronym")
+                    acronyms.add(text)
                 elif span[0].startswith(("superintelligent", "super-intelligent")):
                     kinds.add("adjective")
                 elif text == "general intelligence":
@@ -265,9 +283,14 @@ def _agi_kinds(a: Analysis) -> tuple[set[str], bool]:
                     kinds.add("gpai")
                 else:
                     kinds.add("word")
+            elif m.category == "ai_specific":
+                ai_other = ai_specific = True
             elif _other_ai_word(m, toks):
                 ai_other = True
-    return kinds, ai_other or any(known_person(p) for p in a.people)
+                if m.category != "ai_context" or " ".join(toks[m.start : m.end]) not in _GENERIC_AI:
+                    ai_specific = True
+    known = any(known_person(p) for p in a.people)
+    return _Evidence(frozenset(kinds), frozenset(acronyms), ai_other or known, ai_specific or known)
 
 
 def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
@@ -279,11 +302,11 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
     "SSI" as a benefit or a fire-safety system, a superintelligence in a film, novel or game, or
     as a stock tip: the word stays in the text, but neither its facts
     nor its word stem may vote for AGI. Returns the analysis to score and the senses found."""
-    kinds, ai_other = _agi_kinds(a)
-    return _resolve(a, kinds, ai_other)
+    return _resolve(a, _evidence(a))
 
 
-def _resolve(a: Analysis, kinds: set[str], ai_other: bool) -> tuple[Analysis, frozenset[str]]:
+def _resolve(a: Analysis, ev: _Evidence) -> tuple[Analysis, frozenset[str]]:
+    kinds, ai_other, ai_specific = ev.kinds, ev.ai_other, ev.ai_specific
     c = a.cats()
     frame = bool(c & _FRAMES)
     implicit = "agi_implicit" in c
@@ -295,7 +318,10 @@ def _resolve(a: Analysis, kinds: set[str], ai_other: bool) -> tuple[Analysis, fr
     own_context = bool(c & {"acronym_sense", "agi_other"})
     agi_talk = bool(c & {"agi_race", "agi_clause", "agi_bench"})  # "build AGI", "declare AGI"
     other_context = "tax" in c or name_case or (own_context and not ai_other and not agi_talk)
-    if kinds == {"acronym"} and not implicit and other_context:
+    # ASI and IAG are rarer in AI news than AGI: without another AI word or AGI talk beside them
+    # they are taken for something else (an agency, an airline group, a benefit).
+    rare = ev.acronyms <= {"asi", "iag"} and not ai_other and not frame
+    if kinds == {"acronym"} and not implicit and (other_context or rare):
         senses.add("acronym")
     if kinds == {"adjective"} and "consumer" in c and not frame and not implicit:
         senses.add("adjective")
@@ -304,12 +330,16 @@ def _resolve(a: Analysis, kinds: set[str], ai_other: bool) -> tuple[Analysis, fr
     if kinds == {"gpai"} and not frame and not implicit:
         senses.add("gpai")
     news_frame = bool(c & (_FRAMES - {"agi_xrisk"}))  # fiction speaks of humanity and control too
-    if kinds and "story" in c and not news_frame and not ai_other:
+    # A film's "rogue AI" is still fiction: only a lab, a known person or a technical term of the
+    # field would make it news.
+    if kinds and "story" in c and not news_frame and not ai_specific:
         senses.add("story")
-    if kinds and "markets" in a.cats("title") and not news_frame and not ai_other:
+    if kinds and "markets" in a.cats("title") and not news_frame and not ai_specific:
         senses.add("markets")
     ssi = any(x.upper() == "SSI" for x in a.acronyms)
-    if ssi and not ssi_named and ("acronym_sense" in c or "tax" in c):
+    # The lab turns up in news of its money, its people or its research; a bare "SSI" does not.
+    lab_news = ai_other or bool(c & {"funding", "hire", "join", "leave", "found", "move_cue"})
+    if ssi and not ssi_named and ("acronym_sense" in c or "tax" in c or not lab_news):
         senses.add("ssi")
     if not senses:
         return a, frozenset()

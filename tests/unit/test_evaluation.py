@@ -59,9 +59,7 @@ def test_the_report_shows_dev_and_held_out_and_lists_only_dev_mistakes(
     classifier: Classifier,
 ) -> None:
     stream = io.StringIO()
-    print_eval(
-        Console(file=stream, width=200, no_color=True), classifier, 50, load_corpus(SAMPLE)
-    )
+    print_eval(Console(file=stream, width=200, no_color=True), classifier, 50, load_corpus(SAMPLE))
     text = stream.getvalue()
     assert "Dev split: 8 items, 3 hard negatives" in text, text
     assert "Held-out split" in text and "3 items, 2 hard negatives" in text, text

@@ -27,7 +27,10 @@ OTHER_SENSES = [
     ("SSI : la médiathèque remplace son système de sécurité incendie", "ssi"),
     ("SSI benefits: how to report a change of income to Social Security", "ssi"),
     ("This super-intelligent thermostat learns your family's schedule in a week", "adjective"),
-    ("Parrots display general intelligence on par with young children, psychologists find", "general"),
+    (
+        "Parrots display general intelligence on par with young children, psychologists find",
+        "general",
+    ),
     ("Review: a rogue superintelligence hunts a hacker in this cyberpunk thriller", "story"),
     ("Cinq actions à acheter pour profiter de la superintelligence", "markets"),
 ]
