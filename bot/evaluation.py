@@ -32,9 +32,10 @@ class Labelled:
     labels: frozenset[str]
     split: str
     kind: str = ""
-    hard: bool = (
-        False  # a negative written to share the positives' words (AGI ticker, sports move…)
-    )
+    # A negative written to share the positives' words (an AGI ticker, a sports transfer…).
+    hard: bool = False
+    # Held-out rows: which batch, each written after the model it first measured.
+    batch: str = ""
 
 
 def load_corpus(folder: Path = CORPUS_DIR) -> list[Labelled]:
@@ -54,6 +55,7 @@ def load_corpus(folder: Path = CORPUS_DIR) -> list[Labelled]:
                     split=d.get("split", TRAIN),
                     kind=d.get("kind", ""),
                     hard=bool(d.get("hard", False)) and not d["labels"],
+                    batch=str(d.get("batch", "")),
                 )
             )
     return rows

@@ -212,6 +212,10 @@ def print_eval(
     held = [r for r in rows if r.split == HELDOUT]
     if held:
         _print_split(console, "Held-out split", evaluate(classifier, held))
+        batches = sorted({r.batch for r in held})
+        for batch in batches if len(batches) > 1 else []:
+            part = [r for r in held if r.batch == batch]
+            _print_split(console, f"Held-out batch {batch}", evaluate(classifier, part))
         console.print(
             "  held-out items were written after the model and are never trained on;"
             " their mistakes are not listed"

@@ -62,7 +62,10 @@ def test_the_report_shows_dev_and_held_out_and_lists_only_dev_mistakes(
     print_eval(Console(file=stream, width=200, no_color=True), classifier, 50, load_corpus(SAMPLE))
     text = stream.getvalue()
     assert "Dev split: 8 items, 3 hard negatives" in text, text
-    assert "Held-out split" in text and "3 items, 2 hard negatives" in text, text
+    assert "Held-out split: 3 items, 2 hard negatives" in text, text
+    # Each held-out batch also on its own: batch 2 is the ticker and the pastry chef.
+    assert "Held-out batch 1: 1 items, 0 hard negatives" in text, text
+    assert "Held-out batch 2: 2 items, 2 hard negatives" in text, text
     assert "FA/100" in text
     rows = [line.split("│")[1:-1] for line in text.splitlines() if line.startswith("│")]
     cells = [[c.strip() for c in row] for row in rows]
