@@ -148,6 +148,14 @@ def analyse(title: str, body: str) -> Analysis:
 def features(a: Analysis) -> dict[str, float]:
     """Binary facts and their telling combinations; names are stable, the model's weights refer to them."""
     ev = _evidence(a)
+    # The AGI words speak through their facts, which know their sense, and not again as stems.
+    agi_words = {
+        w
+        for toks, matches in ((a.title_tokens, a.title_matches), (a.body_tokens, a.body_matches))
+        for m in matches
+        if m.category == "agi_term"
+        for w in toks[m.start : m.end]
+    }
     a, senses = _resolve(a, ev)
     kinds, ai_other = set(ev.kinds), ev.ai_other
     if senses - {"ssi"}:
@@ -229,10 +237,10 @@ def features(a: Analysis) -> dict[str, float]:
     f.update(_sense_facts(a, c, t, kinds, ai_other, move=move, org=org, lab=lab, who=who))
     # Word stems (6 letters serve English and French alike) catch phrasings the facts above miss.
     for tok in a.title_tokens:
-        if len(tok) > 2 and tok not in STOPWORDS:
+        if len(tok) > 2 and tok not in STOPWORDS and tok not in agi_words:
             f["t:" + tok[:6]] = 1.0
     for tok in a.body_tokens:
-        if len(tok) > 2 and tok not in STOPWORDS:
+        if len(tok) > 2 and tok not in STOPWORDS and tok not in agi_words:
             f["w:" + tok[:6]] = 1.0
     return f
 
@@ -323,7 +331,9 @@ def _resolve(a: Analysis, ev: _Evidence) -> tuple[Analysis, frozenset[str]]:
     rare = ev.acronyms <= {"asi", "iag"} and not ai_other and not frame
     if kinds == {"acronym"} and not implicit and (other_context or rare):
         senses.add("acronym")
-    if kinds == {"adjective"} and "consumer" in c and not frame and not implicit:
+    # "Super-intelligent" selling a product: a consumer word, or no specific AI word at all.
+    selling = "consumer" in c or not ai_specific
+    if kinds == {"adjective"} and selling and not frame and not implicit:
         senses.add("adjective")
     if kinds == {"general"} and not implicit and ("psych" in c or not ai_other):
         senses.add("general")

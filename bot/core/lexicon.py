@@ -1673,6 +1673,20 @@ PSYCH = (
     "job performance",
     "personality",
     "personnalite",
+    "invertebrate/invertebrates",
+    "corvid/corvids",
+    "corvides",
+    "fish",
+    "poisson/poissons",
+    "toddler/toddlers",
+    "enfant",
+    "baby/babies",
+    "bebe/bebes",
+    "species",
+    "especes",
+    "zoolog*",
+    "ethology",
+    "ethologie",
 )
 # The race to AGI without its name: self-improving systems, an intelligence explosion, machines
 # that outthink people.
@@ -1776,6 +1790,20 @@ STORY = (
     "acteur/acteurs/actrice",
     "realisateur",
     "cinema",
+    "drama/dramas",
+    "drame",
+    "telefilm",
+    "huis clos",
+    "starring",
+    "premiere",
+    "saga",
+    "rewatch*",
+    "musical",
+    "graphic novel",
+    "short story/stories",
+    "nouvelle/nouvelles de science-fiction",
+    "romance",
+    "romantique",
 )
 # Words that only AI news uses: with one of them, "AI" in a review or a stock tip is the field.
 AI_SPECIFIC = (

@@ -61,12 +61,14 @@ def test_the_ai_sense_is_kept(title: str) -> None:
     assert masked.title_tokens == analyse(title, "").title_tokens
 
 
-def test_a_hidden_sense_takes_the_word_stem_with_it() -> None:
+def test_a_hidden_sense_takes_the_agi_facts_with_it() -> None:
     facts = features(analyse("Alamos Gold (NYSE: AGI) lifts its dividend", ""))
     assert facts.get("sense_acronym") == 1.0
-    assert "agi_term" not in facts and "t:agi" not in facts
+    assert "agi_term" not in facts and "agi_term_t" not in facts
     kept = features(analyse("OpenAI says AGI is a few years away", ""))
-    assert "agi_term" in kept and "t:agi" in kept and "sense_acronym" not in kept
+    assert "agi_term" in kept and "agi_term_t" in kept and "sense_acronym" not in kept
+    # The AGI words vote only through facts that know their sense, never as bare word stems.
+    assert "t:agi" not in facts and "t:agi" not in kept and "t:openai" in kept
 
 
 @pytest.mark.parametrize(
