@@ -62,6 +62,7 @@ SENSE_CATEGORIES = (
     "GPAI",
     "STORY",
     "AI_SPECIFIC",
+    "GENERAL_INTELLIGENCE",
 )
 
 
@@ -153,12 +154,12 @@ def features(a: Analysis) -> dict[str, float]:
         w
         for toks, matches in ((a.title_tokens, a.title_matches), (a.body_tokens, a.body_matches))
         for m in matches
-        if m.category == "agi_term"
+        if m.category in ("agi_term", "general_intelligence")
         for w in toks[m.start : m.end]
     }
     a, senses = _resolve(a, ev)
     kinds, ai_other = set(ev.kinds), ev.ai_other
-    if senses - {"ssi"}:
+    if senses - {"ssi", "vacancy"}:
         kinds = set()  # the AGI words were hidden with their sense
     t = a.cats("title")
     c = a.cats()
@@ -271,6 +272,18 @@ class _Evidence:
     ai_specific: bool  # a lab, a known person or a technical AI term, not just "AI"
 
 
+_MOVE_WORDS = frozenset({"hire", "join", "move_cue"})
+_MINDS = frozenset(
+    {"ai", "a.i", "ia", "machine", "machines", "system", "systems", "agent", "agents", "model"}
+    | {"models", "computer", "computers", "entity", "intelligence", "ias"}
+)
+
+
+def _artificial(toks: list[str], m: Match) -> bool:
+    """'intelligence generale' inside 'intelligence artificielle generale' is already an AGI term."""
+    return m.start > 0 and toks[m.start - 1] in ("artificielle", "artificial")
+
+
 def _evidence(a: Analysis) -> _Evidence:
     kinds: set[str] = set()
     acronyms: set[str] = set()
@@ -284,13 +297,17 @@ def _evidence(a: Analysis) -> _Evidence:
                     kinds.add("acronym")
                     acronyms.add(text)
                 elif span[0].startswith(("superintelligent", "super-intelligent")):
-                    kinds.add("adjective")
+                    # "a superintelligent AI" names the thing; "a super-intelligent fridge" sells.
+                    after = toks[m.end] if m.end < len(toks) else ""
+                    kinds.add("word" if after in _MINDS else "adjective")
                 elif text == "general intelligence":
                     kinds.add("general")
                 elif text.startswith("general-purpose"):
                     kinds.add("gpai")
                 else:
                     kinds.add("word")
+            elif m.category == "general_intelligence" and not _artificial(toks, m):
+                kinds.add("general")
             elif m.category == "ai_specific":
                 ai_other = ai_specific = True
             elif _other_ai_word(m, toks):
@@ -305,11 +322,12 @@ def resolve_senses(a: Analysis) -> tuple[Analysis, frozenset[str]]:
     """Decide whether AGI words carry their AI sense here, and if not, hide them from the facts.
 
     An acronym written as a first name, next to tax words, or with no other AI word beside it and
-    a context of its own (a miner, an airline, a space agency), "super-intelligent" selling a fridge, "general
-    intelligence" in a psychology or animal study, the regulators' "general-purpose AI models",
-    "SSI" as a benefit or a fire-safety system, a superintelligence in a film, novel or game, or
-    as a stock tip: the word stays in the text, but neither its facts
-    nor its word stem may vote for AGI. Returns the analysis to score and the senses found."""
+    a context of its own (a miner, an airline, a space agency); "super-intelligent" selling a
+    fridge; "general intelligence" in a psychology or animal study; the regulators'
+    "general-purpose AI models"; "SSI" as a benefit or a fire-safety system; a superintelligence in
+    a film, novel or game, or as a stock tip: the word stays in the text, but neither its facts nor
+    its word stem may vote for AGI. Likewise a vacancy (a job advert naming no person) keeps its
+    hiring words out of the move facts. Returns the analysis to score and the senses found."""
     return _resolve(a, _evidence(a))
 
 
@@ -335,7 +353,7 @@ def _resolve(a: Analysis, ev: _Evidence) -> tuple[Analysis, frozenset[str]]:
     selling = "consumer" in c or not ai_specific
     if kinds == {"adjective"} and selling and not frame and not implicit:
         senses.add("adjective")
-    if kinds == {"general"} and not implicit and ("psych" in c or not ai_other):
+    if kinds == {"general"} and not implicit and not ai_specific and ("psych" in c or not ai_other):
         senses.add("general")
     if kinds == {"gpai"} and not frame and not implicit:
         senses.add("gpai")
@@ -351,14 +369,19 @@ def _resolve(a: Analysis, ev: _Evidence) -> tuple[Analysis, frozenset[str]]:
     lab_news = ai_other or bool(c & {"funding", "hire", "join", "leave", "found", "move_cue"})
     if ssi and not ssi_named and ("acronym_sense" in c or "tax" in c or not lab_news):
         senses.add("ssi")
+    # A vacancy names a job, not a person who moved: its hiring words are not a move.
+    if "job_ad" in a.cats("title") and not a.people and "leave" not in c:
+        senses.add("vacancy")
     if not senses:
         return a, frozenset()
-    hide_agi = bool(senses - {"ssi"})
+    hide_agi = bool(senses - {"ssi", "vacancy"})
 
     def hidden(m: Match, toks: list[str]) -> bool:
         if hide_agi and m.category == "agi_term":
             return True
         if hide_agi and m.category == "ai_context" and " ".join(toks[m.start : m.end]) in _AI_SELF:
+            return True
+        if "vacancy" in senses and m.category in _MOVE_WORDS:
             return True
         return "ssi" in senses and toks[m.start] == "ssi"
 

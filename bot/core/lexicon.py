@@ -1265,6 +1265,29 @@ MOVE_CUE = (
     "venus/venu/venue de",
     "sortis/sorti/sortie/sorties de",
     "s empare/emparent des/du",
+    "atterrit/atterrissent/atterrir chez",
+    "rebondit/rebondissent/rebondir chez/a",
+    "s envole/s envolent pour",
+    "absorbe/absorbent l equipe",
+    "venue/venu/venus d",
+    "arrivee d un/une ex-",
+    "migration des talents",
+    "talent migration",
+    "fin d une belle aventure",
+    "au revoir",
+    "prochain chapitre",
+    "goodbye",
+    "pose/posent ses/leurs valises chez",
+    "fait/font ses/leurs valises pour",
+    "met/mettent les voiles",
+    "passe/passent a l ennemi",
+    "troque/troquent",
+    "makes the leap",
+    "signs with",
+    "comes aboard",
+    "takes the helm",
+    "jumps/jumped ship",
+    "heads/headed for the exit",
 )
 # Job adverts and calls for applicants: a vacancy is not a move.
 JOB_AD = (
@@ -1499,6 +1522,9 @@ ACRONYM_SENSE = (
     "fafsa",
     "student aid",
     "itemize",
+    "401 k",
+    "contribution/contributions",
+    "lowers/lower/reduce/reduces your",
 )
 # The adjective used as a sales word: "a super-intelligent fridge".
 AGI_ADJECTIVE = (
@@ -1731,6 +1757,18 @@ AGI_IMPLICIT = (
     "takeoff/take-off",
     "ai 2027",
     "loss of human control",
+    "singularite",
+    "singularite technologique",
+    "decollage lent/rapide",
+    "out-invent/out-think/outperform/outperforms us/humans/humanity",
+    "beat/beats us/humans at everything",
+    "qui nous depasse/depassent/depassera",
+    "nous depasser/surpasser",
+    "mieux que les humains/scientifiques/chercheurs",
+    "mieux que nous",
+    "no longer need/needs humans",
+    "plus besoin des humains",
+    "without human help",
 )
 # Regulators' "general-purpose AI models" are today's foundation models, not AGI.
 GPAI = (
@@ -1804,6 +1842,24 @@ STORY = (
     "nouvelle/nouvelles de science-fiction",
     "romance",
     "romantique",
+    "opera/operas",
+    "album/albums",
+    "concept album",
+    "board game/games",
+    "jeu/jeux de societe",
+    "books where/about",
+    "antagonist",
+    "villain/villains",
+    "premieres",
+    "in development",
+    "casting",
+    "playing an/a",
+    "terminator",
+    "skynet",
+    "hal 9000",
+    "the matrix",
+    "ranked",
+    "classement",
 )
 # Words that only AI news uses: with one of them, "AI" in a review or a stock tip is the field.
 AI_SPECIFIC = (
@@ -1832,4 +1888,9 @@ AI_SPECIFIC = (
     "claude",
     "llama",
     "grok",
+)
+# "General intelligence" written without "artificial": psychology's g as often as AI.
+GENERAL_INTELLIGENCE = (
+    "intelligence generale",
+    "general intelligence",
 )

@@ -33,6 +33,8 @@ OTHER_SENSES = [
     ),
     ("Review: a rogue superintelligence hunts a hacker in this cyberpunk thriller", "story"),
     ("Cinq actions à acheter pour profiter de la superintelligence", "markets"),
+    ("L'intelligence générale des pies étonne les éthologues", "general"),
+    ("A chamber opera about a superintelligence opens in Vienna", "story"),
 ]
 
 
@@ -53,6 +55,7 @@ def test_other_senses_are_recognised_and_never_flag_agi(
         "Safe Superintelligence opens a second office, in Tel Aviv",
         "SSI, Ilya Sutskever's lab, doubles its compute budget",
         "Critique : « Si quelqu'un la construit, tout le monde meurt », un essai sur la superintelligence",
+        "How would we govern a superintelligent AI? Three proposals",
     ],
 )
 def test_the_ai_sense_is_kept(title: str) -> None:
@@ -118,3 +121,13 @@ def test_news_with_the_words_of_moves_but_no_ai_talent_does_not_flag(
     understander: Understander, title: str
 ) -> None:
     assert understander.understand(title, "").labels == [], title
+
+
+def test_a_vacancy_is_not_a_move() -> None:
+    masked, senses = resolve_senses(
+        analyse("Job opening: research engineer, multimodal models", "")
+    )
+    assert "vacancy" in senses
+    assert "hire" not in masked.cats() and "join" not in masked.cats()
+    _, senses = resolve_senses(analyse("Meta is hiring Jane Roe away from OpenAI", ""))
+    assert "vacancy" not in senses
