@@ -246,8 +246,15 @@ class Fetcher:
             return FetchResult("error", error="timed out")
         except aiohttp.ClientPayloadError as exc:
             return FetchResult("error", error=f"broken response body: {exc}")
+        except aiohttp.InvalidURL as exc:
+            return FetchResult("error", error=f"bad URL: {exc.url}")
+        except aiohttp.ServerDisconnectedError:
+            return FetchResult("error", error="the server closed the connection")
         except aiohttp.ClientError as exc:
-            return FetchResult("error", error=f"{type(exc).__name__}: {exc}")
+            # Users read this line: aiohttp's class names (InvalidUrlClientError…) mean nothing
+            # to them, its message usually does.
+            said = " ".join(str(exc).split()) or "the HTTP request failed"
+            return FetchResult("error", error=said[:300])
         except ValueError as exc:  # yarl refuses some malformed URLs
             return FetchResult("error", error=f"bad URL: {exc}")
 
