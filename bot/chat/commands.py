@@ -19,6 +19,10 @@ SUBCOMMANDS: dict[str, str] = {
     "org": "org <name>: an organisation's arrivals and departures",
     "moves fix": "moves fix <move id> [person=…] [from=…] [to=…] [kind=…]: correct a move (admins)",
 }
+# No command takes more words than this; the rest of a longer text is ignored (a search for
+# thousands of words would build a query SQLite refuses).
+MAX_ARGS = 16
+MAX_TEXT = 4000  # Slack's own limit on a slash command's text
 # Subcommands whose work may outlast the 3 s a platform gives to acknowledge a command.
 SLOW = frozenset({"summary", "feeds", "moves"})
 
@@ -36,7 +40,7 @@ class Command:
 def parse_command(text: str) -> Command:
     """Split the text after '/radar'. An empty text is 'help'; unknown names are kept for the
     handler to answer with usage (so every platform words that answer the same way)."""
-    words = text.split()
+    words = text[:MAX_TEXT].split(maxsplit=MAX_ARGS + 1)[: MAX_ARGS + 1]
     if not words:
         return Command("help")
     name = words[0].lower().lstrip("/")

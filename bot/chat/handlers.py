@@ -22,6 +22,7 @@ from bot.errors import FeedError
 from bot.runtime.cycle import Radar
 from bot.sources.article import extract_article
 from bot.sources.fetch import FetchResult, check_literal_host
+from bot.sources.offload import off_loop
 from bot.sources.parse import parse_feed
 from bot.store.repository import FeedRow, Store, StoryRow
 
@@ -178,7 +179,11 @@ class Handlers:
                 error=True,
             )
         try:
-            article = extract_article(result.body, result.content_type)
+            # Off the event loop: an untrusted page must not hold up other commands.
+            article = await off_loop(extract_article, result.body, result.content_type)
+            und = await off_loop(
+                self.understander.understand, article.title, article.text, article.language
+            )
         except FeedError as exc:
             return Reply(
                 title="Radar",
@@ -186,7 +191,6 @@ class Handlers:
                 ephemeral=True,
                 error=True,
             )
-        und = self.understander.understand(article.title, article.text, article.language)
         verdict_lines = [
             f"{TOPIC_TITLES[t]}: {v.score:.2f} {'(flagged)' if v.flagged else '(not flagged)'}"
             for t, v in und.verdicts.items()
@@ -279,7 +283,7 @@ class Handlers:
         title = ""
         if problem is None:
             try:
-                parsed = parse_feed(result.body, result.content_type, url)
+                parsed = await off_loop(parse_feed, result.body, result.content_type, url)
                 title = parsed.title
             except FeedError as exc:
                 problem = f"not a feed: {exc}"
@@ -355,7 +359,7 @@ class Handlers:
             return usage("why", "Give one link (or a story number).")
         target = args[0].strip()
         story = None
-        if target.isdigit() and len(target) < 19:
+        if target.isdecimal() and len(target) < 19:  # isdigit() is true for "²", int() is not
             story = self.store.story(int(target))
         if story is None:
             story = self.store.story_by_link(target)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # None: a button id that names no story (forged, mangled, or past SQLite's integers).
 OnAction = Callable[[discord.Interaction[Any], Action | None], Awaitable[None]]
 
+# Wider than parse_action on purpose: an id it refuses (too many digits) is still routed to
+# the button, which answers "no longer works" instead of leaving the click unanswered.
 TEMPLATE = re.compile(r"radar:(?:up|down|mute):[0-9]+")
 
 # One handler per client: discord.py creates dispatched buttons itself, from the class alone,

@@ -12,6 +12,8 @@ from bot.errors import FeedError
 
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "figure")
 _MIN_PARAGRAPH = 40  # shorter blocks are bylines, captions and buttons, not the story
+MAX_TEXT = 20_000  # characters read for a summary: the story is in its first pages, not its 5 MB
+MAX_TITLE = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +39,31 @@ def extract_article(body: bytes, content_type: str | None = None) -> Article:
     for bad in list(root.iter(*_DROP)):
         if isinstance(bad, lxml_html.HtmlElement):
             bad.drop_tree()
-    scope = _elements(root, "//article") or _elements(root, "//main") or [root]
-    paragraphs = [_clean(p.text_content()) for node in scope for p in node.iter("p")]
-    text = "\n".join(p for p in paragraphs if len(p) >= _MIN_PARAGRAPH)
+    # Outermost only: nested <article>s would read their paragraphs once per level, quadratic in
+    # the nesting (250 levels and 100,000 paragraphs took a minute).
+    scope = (
+        _elements(root, "//article[not(ancestor::article)]")
+        or _elements(root, "//main[not(ancestor::main)]")
+        or [root]
+    )
+    kept: list[str] = []
+    size = 0
+    for p in (p for node in scope for p in node.iter("p")):
+        paragraph = _clean(p.text_content())
+        if len(paragraph) >= _MIN_PARAGRAPH:
+            kept.append(paragraph)
+            size += len(paragraph) + 1
+            if size >= MAX_TEXT:
+                break
+    text = "\n".join(kept)[:MAX_TEXT]
     if not text:
-        text = _meta(root, "og:description") or _meta(root, "description") or ""
+        text = (_meta(root, "og:description") or _meta(root, "description") or "")[:MAX_TEXT]
+    title = title[:MAX_TITLE]
     if not title and not text:
         raise FeedError("no headline or text found on the page")
-    return Article(title=title or text[:120], text=text, language=language)
+    return Article(
+        title=title or text[:120], text=text, language=language[:20] if language else None
+    )
 
 
 def _elements(root: lxml_html.HtmlElement, path: str) -> list[lxml_html.HtmlElement]:

@@ -13,8 +13,10 @@ import json
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -25,6 +27,7 @@ from bot.core.links import canonical_url
 from bot.core.models import Entry, ParsedFeed
 from bot.core.text import html_to_text, shorten, strip_boilerplate
 from bot.errors import FeedError
+from bot.sources.dtd import defuse_dtd
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"
@@ -44,6 +47,19 @@ _XML_PARSER = etree.XMLParser(
 )
 _DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 _UTF8 = {"utf-8", "utf8"}
+# Bounds on what one item may carry into the pipeline, whatever the feed holds: classifying and
+# storing a 5 MB description buys nothing over its first few pages.
+MAX_TITLE = 1_000
+MAX_TEXT = 20_000
+MAX_HTML = 200_000  # markup read per field before tags are stripped
+MAX_DATE = 100  # a longer string is not a date, and feedparser's date patterns need not see it
+MAX_LINK = 4_096
+# feedparser spends tens of microseconds on each tag and entity reference (its loose parser is pure
+# Python), so 5 MB of `<b>` cost a minute. Beyond this many, a document the fast path declined is
+# cut after its last complete item before feedparser reads it.
+MAX_FEEDPARSER_MARKUP = 50_000
+_MARKUP = re.compile(rb"[<&]")
+_ITEM_ENDS = (b"</item>", b"</entry>", b"</ITEM>", b"</ENTRY>")
 
 
 class _NotSimple(Exception):
@@ -59,10 +75,23 @@ def parse_feed(
     head = body.lstrip()[:1]
     if head == b"{" or (content_type and "json" in content_type.lower()):
         return parse_json_feed(body, url, language)
+    body = defuse_dtd(body, _charset(content_type))
     try:
         return _fast(body, content_type, url, language)
     except (_NotSimple, etree.XMLSyntaxError, ValueError):
-        return _with_feedparser(body, content_type, url, language)
+        pass
+    cut = _cut_markup(body)
+    parsed = _with_feedparser(cut, content_type, url, language)
+    return replace(parsed, recovered=True) if len(cut) < len(body) else parsed
+
+
+def _cut_markup(body: bytes) -> bytes:
+    """The body up to the end of the last item before its MAX_FEEDPARSER_MARKUP-th tag or entity."""
+    if body.count(b"<") + body.count(b"&") <= MAX_FEEDPARSER_MARKUP:
+        return body
+    limit = next(islice(_MARKUP.finditer(body), MAX_FEEDPARSER_MARKUP, None)).start()
+    ends = [(body.rfind(closer, 0, limit), len(closer)) for closer in _ITEM_ENDS]
+    return body[: max((at + size for at, size in ends if at >= 0), default=limit)]
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -77,6 +106,8 @@ def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     value = value.strip()
+    if len(value) > MAX_DATE:
+        return None
     try:
         if value[:4].isdigit():
             return _to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
@@ -130,12 +161,12 @@ def make_entry(
     language: str | None,
 ) -> Entry | None:
     """Normalise one item; None when it has no identity (no link, no id) or no words at all."""
-    link = (link or "").strip() or None
-    guid = (guid or "").strip() or None
+    link = (link or "").strip()[:MAX_LINK] or None
+    guid = (guid or "").strip()[:MAX_LINK] or None
     if not link and guid and guid.startswith(("http://", "https://")):
         link = guid
-    title = html_to_text(title_html)
-    text = strip_boilerplate(html_to_text(body_html))
+    title = _bounded(html_to_text(title_html[:MAX_HTML]), MAX_TITLE)
+    text = _bounded(strip_boilerplate(html_to_text(body_html[:MAX_HTML])), MAX_TEXT)
     if not (link or guid) or not (title or text):
         return None
     if not title:
@@ -152,6 +183,11 @@ def make_entry(
     )
 
 
+def _bounded(text: str, limit: int) -> str:
+    # shorten() gives up on one long word; a hard cut is better than losing the text.
+    return text if len(text) <= limit else shorten(text, limit) or text[: limit - 1] + "…"
+
+
 def _keep(entries: Iterable[Entry | None]) -> tuple[Entry, ...]:
     return tuple(e for e in entries if e is not None)
 
@@ -163,10 +199,11 @@ def _keep_all(entries: list[Entry | None]) -> tuple[Entry, ...]:
     return _keep(entries)
 
 
-def _require_title(title: str) -> str:
+def _require_title(title_html: str) -> str:
+    title = html_to_text(title_html[:MAX_HTML])
     if not title:
         raise _NotSimple("no plain feed title")
-    return title
+    return _bounded(title, MAX_TITLE)
 
 
 # -- fast path ------------------------------------------------------------------------------------
@@ -225,7 +262,7 @@ def _rss2(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=lang,
             )
         )
-    title = _require_title(html_to_text(_text(channel.find("title"))))
+    title = _require_title(_text(channel.find("title")))
     return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
@@ -247,7 +284,7 @@ def _rdf(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=lang,
             )
         )
-    title = _require_title(html_to_text(_text(channel.find(f"{RSS1}title"))))
+    title = _require_title(_text(channel.find(f"{RSS1}title")))
     return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
@@ -282,7 +319,7 @@ def _atom(root: Any, url: str, language: str | None) -> ParsedFeed:
                 language=_lang(entry.get(XML_LANG), language) or lang,
             )
         )
-    title = _require_title(html_to_text(_atom_text(root.find(f"{ATOM}title"))))
+    title = _require_title(_atom_text(root.find(f"{ATOM}title")))
     return ParsedFeed(title=title, language=lang, entries=_keep_all(entries))
 
 
@@ -290,45 +327,56 @@ def _atom(root: Any, url: str, language: str | None) -> ParsedFeed:
 
 
 def parse_json_feed(body: bytes, url: str = "", language: str | None = None) -> ParsedFeed:
+    """JSON Feed 1.0/1.1. Only strings (and numbers, for ids) are read: any other value a field
+    holds is ignored, so a hostile document cannot make Radar walk or print its nesting."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"invalid JSON Feed: {exc}") from None
-    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
+    except RecursionError:
+        raise FeedError("invalid JSON Feed: nested too deeply to read") from None
+    except ValueError:  # Python refuses to read integers of more than 4,300 digits
+        raise FeedError("invalid JSON Feed: a number too long to read") from None
+    if not isinstance(data, dict) or not _json_str(data.get("version")).startswith(
         "https://jsonfeed.org/version/"
     ):
         raise FeedError("JSON document is not a JSON Feed (no jsonfeed.org version)")
     items = data.get("items")
     if not isinstance(items, list):
         raise FeedError("JSON Feed has no items list")
-    lang = _lang(data.get("language") if isinstance(data.get("language"), str) else None, language)
+    lang = _lang(_json_str(data.get("language")) or None, language)
     entries = []
     for item in items:
         if not isinstance(item, dict):
             continue
         item_body = (
-            item.get("summary") or item.get("content_html") or item.get("content_text") or ""
+            _json_str(item.get("summary"))
+            or _json_str(item.get("content_html"))
+            or _json_str(item.get("content_text"))
         )
-        link = item.get("url") or item.get("external_url")
+        link = _json_str(item.get("url")) or _json_str(item.get("external_url"))
         entries.append(
             make_entry(
-                guid=str(item["id"]) if item.get("id") is not None else None,
-                link=urljoin(url, str(link))
-                if link and url.startswith("http")
-                else (str(link) if link else None),
-                title_html=str(item.get("title") or ""),
-                body_html=str(item_body),
+                guid=_json_str(item.get("id"), numbers=True) or None,
+                link=urljoin(url, link) if link and url.startswith("http") else (link or None),
+                title_html=_json_str(item.get("title")),
+                body_html=item_body,
                 published=parse_date(
-                    str(item.get("date_published") or item.get("date_modified") or "")
+                    _json_str(item.get("date_published")) or _json_str(item.get("date_modified"))
                 ),
-                language=_lang(
-                    item.get("language") if isinstance(item.get("language"), str) else None,
-                    language,
-                )
-                or lang,
+                language=_lang(_json_str(item.get("language")) or None, language) or lang,
             )
         )
-    return ParsedFeed(title=str(data.get("title") or ""), language=lang, entries=_keep(entries))
+    title = _bounded(_json_str(data.get("title")), MAX_TITLE)
+    return ParsedFeed(title=title, language=lang, entries=_keep(entries))
+
+
+def _json_str(value: object, numbers: bool = False) -> str:
+    if isinstance(value, str):
+        return value
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 # -- feedparser path ------------------------------------------------------------------------------
@@ -369,7 +417,7 @@ def _with_feedparser(
             )
         )
     return ParsedFeed(
-        title=html_to_text(feed.get("title") or ""),
+        title=_bounded(html_to_text((feed.get("title") or "")[:MAX_HTML]), MAX_TITLE),
         language=lang,
         entries=_keep(entries),
         recovered=bool(result.get("bozo")),

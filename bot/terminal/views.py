@@ -19,8 +19,12 @@ from bot.core.models import TOPIC_TITLES, TOPICS
 from bot.core.train import TRAIN_FOLDS, Example
 from bot.errors import FeedError, RadarError
 from bot.evaluation import (
+    DEV,
+    HELDOUT,
     VOTE_WEIGHT,
+    HardNegatives,
     Labelled,
+    Report,
     evaluate,
     feedback_training_examples,
     load_corpus,
@@ -163,13 +167,51 @@ async def check_feeds(console: Console, settings: Settings) -> bool:
     return ok
 
 
-def print_eval(console: Console, classifier: Classifier, mistakes: int) -> None:
-    rows = [r for r in load_corpus() if r.split == "dev"]
-    report = evaluate(classifier, rows)
-    table = Table(title=f"Dev split: {len(rows)} items", header_style="bold")
-    for col in ("label", "language", "precision", "recall", "F1", "tp", "fp", "fn"):
+def print_eval(
+    console: Console,
+    classifier: Classifier,
+    mistakes: int,
+    corpus: Sequence[Labelled] | None = None,
+) -> None:
+    """Scores per label and language on the dev and held-out splits, false alerts on their hard
+    negatives, and the dev mistakes (held-out mistakes stay unlisted, so nobody tunes to them)."""
+    rows = list(corpus) if corpus is not None else load_corpus()
+    dev = evaluate(classifier, [r for r in rows if r.split == DEV])
+    _print_split(console, "Dev split", dev)
+    held = [r for r in rows if r.split == HELDOUT]
+    if held:
+        _print_split(console, "Held-out split", evaluate(classifier, held))
+        batches = sorted({r.batch for r in held})
+        for batch in batches if len(batches) > 1 else []:
+            part = [r for r in held if r.batch == batch]
+            _print_split(console, f"Held-out batch {batch}", evaluate(classifier, part))
+        console.print(
+            "  held-out items were written after the model and are never trained on;"
+            " their mistakes are not listed"
+        )
+    else:
+        console.print("Held-out split: no items")
+    if dev.mistakes:
+        console.print(Text(f"Mistakes ({len(dev.mistakes)}):", style="bold"))
+    for row, topic, predicted, score in dev.mistakes[:mistakes]:
+        kind = "false positive" if predicted else "missed"
+        line = Text(f"  {kind:<14} {topic:<10} {score:.2f} {row.lang} ")
+        line.append(row.title)
+        console.print(line)
+
+
+def _print_split(console: Console, name: str, report: Report) -> None:
+    hard_items = report.hard.get(("any", "all"), HardNegatives()).items
+    table = Table(
+        title=f"{name}: {report.n} items, {hard_items} hard negatives",
+        caption="FA/100: false alerts per 100 hard negatives",
+        header_style="bold",
+    )
+    columns = ("label", "language", "precision", "recall", "F1", "tp", "fp", "fn", "FA/100")
+    for col in columns:
         table.add_column(col, justify="right" if col not in ("label", "language") else "left")
     for (topic, lang), s in sorted(report.scores.items()):
+        hard = report.hard.get((topic, lang), HardNegatives())
         table.add_row(
             topic,
             lang,
@@ -179,15 +221,15 @@ def print_eval(console: Console, classifier: Classifier, mistakes: int) -> None:
             str(s.tp),
             str(s.fp),
             str(s.fn),
+            f"{hard.per_100:.1f}",
         )
     console.print(table)
-    if report.mistakes:
-        console.print(Text(f"Mistakes ({len(report.mistakes)}):", style="bold"))
-    for row, topic, predicted, score in report.mistakes[:mistakes]:
-        kind = "false positive" if predicted else "missed"
-        line = Text(f"  {kind:<14} {topic:<10} {score:.2f} {row.lang} ")
-        line.append(row.title)
-        console.print(line)
+    for (topic, lang), hard in sorted(report.hard.items()):
+        if topic == "any":
+            console.print(
+                f"  hard negatives, {lang}: {hard.alerts} of {hard.items} raised any alert,"
+                f" {hard.per_100:.1f} per 100"
+            )
 
 
 def retrain(
