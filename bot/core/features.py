@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.core import agi_cues
 from bot.core import lexicon as lx
 from bot.core.lexicon import STOPWORDS
 from bot.core.names import find_people, known_person
@@ -149,6 +150,7 @@ def analyse(title: str, body: str) -> Analysis:
 def features(a: Analysis) -> dict[str, float]:
     """Binary facts and their telling combinations; names are stable, the model's weights refer to them."""
     ev = _evidence(a)
+    unmasked = a
     # The AGI words speak through their facts, which know their sense, and not again as stems.
     agi_words = {
         w
@@ -159,8 +161,10 @@ def features(a: Analysis) -> dict[str, float]:
     }
     a, senses = _resolve(a, ev)
     kinds, ai_other = set(ev.kinds), ev.ai_other
-    if senses - {"ssi", "vacancy"}:
+    hidden = bool(senses - {"ssi", "vacancy"})
+    if hidden:
         kinds = set()  # the AGI words were hidden with their sense
+    shape = {} if hidden else _shape_facts(unmasked, bool(kinds))
     t = a.cats("title")
     c = a.cats()
     f: dict[str, float] = {f"sense_{s}": 1.0 for s in senses}
@@ -236,6 +240,7 @@ def features(a: Analysis) -> dict[str, float]:
     put("c_funding_t_no_move", "funding_t" in f and not move_t and "found" not in c)
     put("c_xrisk_ai", "agi_xrisk" in c and ai)
     f.update(_sense_facts(a, c, t, kinds, ai_other, move=move, org=org, lab=lab, who=who))
+    f.update(shape)
     # Word stems (6 letters serve English and French alike) catch phrasings the facts above miss.
     for tok in a.title_tokens:
         if len(tok) > 2 and tok not in STOPWORDS and tok not in agi_words:
@@ -243,6 +248,47 @@ def features(a: Analysis) -> dict[str, float]:
     for tok in a.body_tokens:
         if len(tok) > 2 and tok not in STOPWORDS and tok not in agi_words:
             f["w:" + tok[:6]] = 1.0
+    return f
+
+
+_SPECIFIC_CATS = frozenset({"ai_specific", "agi_lab"})
+
+
+def _shape_facts(a: Analysis, agi: bool) -> dict[str, float]:
+    """How sentences are built rather than which words they use (see `bot.core.agi_cues`): a
+    machine set against people, claims of breadth, the AGI word as a goal or next to the field's
+    own vocabulary. Each field is read on its own, so a clause never spans title and description."""
+    f: dict[str, float] = {}
+    beyond = broad = goal = near_ai = False
+    machine = False
+    for toks, matches in ((a.title_tokens, a.title_matches), (a.body_tokens, a.body_matches)):
+        words = set(toks)
+        has_machine = not words.isdisjoint(agi_cues.MACHINES)
+        machine = machine or has_machine
+        if has_machine and not beyond:
+            beyond = agi_cues.machine_beyond_people(toks)
+        if not broad:
+            broad = agi_cues.breadth_of_ability(toks)
+        if agi:
+            spans = [(m.start, m.end) for m in matches if m.category == "agi_term"]
+            if spans:
+                goal = goal or agi_cues.agi_as_goal(toks, spans)
+                others = [
+                    (m.start, m.end)
+                    for m in matches
+                    if m.category in _SPECIFIC_CATS or m.category.startswith("lab:")
+                ]
+                near_ai = near_ai or agi_cues.near(spans, others)
+    if beyond:
+        f["c_machine_beyond_people"] = 1.0
+    if broad and machine:
+        f["c_machine_breadth"] = 1.0
+    if beyond and broad:
+        f["c_beyond_and_broad"] = 1.0
+    if goal:
+        f["c_agi_goal"] = 1.0
+    if near_ai:
+        f["c_agi_near_ai"] = 1.0
     return f
 
 
