@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import Alert, CycleReport, Destination
-from bot.core.schedule import next_after_failure, next_after_success
+from bot.core.schedule import next_after_failure, next_on_schedule
 from bot.core.stories import StoryIndex
 from bot.errors import FeedError
 from bot.outputs.base import DeliveryError, Output
@@ -221,7 +221,7 @@ class Radar:
         if result.status == "not_modified":
             now = self.clock()
             report.not_modified += 1
-            next_poll = next_after_success(now, interval, jitter, self.rng)
+            next_poll = next_on_schedule(feed.next_poll_at, now, interval, jitter, self.rng)
             self._not_modified.append(NotModified(feed.id, now, next_poll, result.moved_to))
             if len(self._not_modified) >= 200:  # written in batches: one transaction, not 200
                 self.store.record_not_modified(self._not_modified)
@@ -255,7 +255,7 @@ class Radar:
         source = feed.name or parsed.title or feed.url
         success = FeedSuccess(
             now=now,
-            next_poll=next_after_success(now, interval, jitter, self.rng),
+            next_poll=next_on_schedule(feed.next_poll_at, now, interval, jitter, self.rng),
             etag=result.etag,
             last_modified=result.last_modified,
             fetch_url=result.moved_to,
