@@ -31,6 +31,7 @@ CHAT_PLATFORMS = frozenset(
     {"slack", "discord"}
 )  # their outputs need a token this process may lack  # longer than any send, with its timeouts and retries
 SENDER = f"{socket.gethostname()}:{os.getpid()}"
+INDEX_RELOAD_MARGIN = timedelta(minutes=5)
 
 
 def sender_is_gone(owner: str) -> bool:
@@ -104,6 +105,8 @@ class Radar:
         self._channel_outputs: dict[str, Output] = {}  # outputs of subscribed chat channels
         self._closers = list(closers)
         self.chat: Chat | None = None  # the chat platforms app.build attached
+        self._index: StoryIndex | None = None
+        self._index_synced = datetime.min.replace(tzinfo=UTC)
 
     def attach_platform(self, platform: str, channel_outputs: ChannelOutputs) -> None:
         """Let channels of a running chat platform subscribe: their alerts go through it."""
@@ -158,6 +161,21 @@ class Radar:
     def _interval(self, feed: FeedRow) -> float:
         return feed.interval_s or self.settings.poll.interval
 
+    def _story_index(self, now: datetime) -> StoryIndex:
+        """The recent flagged stories, kept from cycle to cycle: loaded whole once, then only the
+        stories created or updated since the last cycle (by this process or another one on the
+        same database), so a cycle costs nothing that grows with the stories kept."""
+        if self._index is None:
+            self._index = StoryIndex(timedelta(seconds=self.settings.stories.window))
+            since = now - self._index.window
+        else:
+            # A margin for transactions that were still open (another process's) at the last load.
+            since = max(now - self._index.window, self._index_synced - INDEX_RELOAD_MARGIN)
+        self.store.load_story_index(self._index, since)
+        self._index_synced = now
+        self._index.expire(now)
+        return self._index
+
     def fetcher(self, public_only: bool = False) -> Fetcher:
         return Fetcher.from_settings(self.settings.poll, public_only)
 
@@ -171,8 +189,7 @@ class Radar:
             now = self.clock()
             todo = list(feeds) if feeds is not None else self.store.due_feeds(now)
             report = CycleReport()
-            index = StoryIndex(timedelta(seconds=self.settings.stories.window))
-            self.store.load_story_index(index, now - index.window)
+            index = self._story_index(now)
             destinations = self.destinations()
             self.stages.open(len(todo))
             # Bounds the feeds between fetch and storage, so bodies do not pile up in memory while

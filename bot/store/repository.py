@@ -423,61 +423,94 @@ class Store:
             if success is not None:
                 self.record_success(feed_id, success)
             return result
-        with self.engine.begin() as conn:
-            if success is not None:
-                _apply_success(conn, feed_id, success)
-            by_link = self._stories_by_link(conn, new)
-            # Only flagged news becomes a story (stories are what alerts, digests and threads are
-            # about); an unflagged item joins a story when it carries a known link. Negative ids are
-            # stories this batch creates.
-            assigned: list[int | None] = []
-            fresh: dict[int, list[NewItem]] = {}
-            for item in new:
-                entry, und = item.entry, item.understanding
-                story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
-                if story_id is None and und.labels:
-                    words, people, to_org = _cluster_key(entry, und)
-                    story_id = index.find(words, people, to_org, now)
-                    if story_id is None:
-                        story_id = -(len(fresh) + 1)
-                        index.add(StoryRef(story_id, words, people, to_org, now))
-                if story_id is not None:
-                    if story_id < 0:
-                        fresh.setdefault(story_id, []).append(item)
-                    for link in (entry.url, entry.guid):
-                        if link:
-                            by_link[link] = story_id
-                assigned.append(story_id)
-            real_ids = self._insert_new_stories(conn, feed_id, fresh, source, now)
-            index.rename(real_ids)
-            story_ids = [real_ids.get(sid, sid) if sid is not None else None for sid in assigned]
-            item_ids = self._insert_items(conn, feed_id, new, story_ids, now)
-            for temp_id, real_id in real_ids.items():
-                self._adopt_earlier_items(conn, real_id, fresh[temp_id])
-            result.new_items = len(item_ids)
-            result.new_stories = len(real_ids)
-
-            to_route: list[tuple[int, StoryState]] = []
-            for temp_id, real_id in real_ids.items():
-                state = StoryState()
-                for item in fresh[temp_id]:
-                    state = state.merge(item.understanding, item.alertable)
-                to_route.append((real_id, state))
-            created = set(real_ids.values())
-            old: dict[int, list[tuple[int, NewItem]]] = {}
-            for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
-                if sid is not None and sid not in created:
-                    old.setdefault(sid, []).append((iid, item))
-            for story_id, added in old.items():
-                before, state = self._update_story(conn, story_id, added, now, source)
-                if state.topics != before.topics or state.alertable != before.alertable:
-                    to_route.append((story_id, state))  # newly flagged or newly alertable
-                result.followups_queued += self._queue_followups(
-                    conn, story_id, added, destinations, now
-                )
-            for story_id, state in to_route:
-                result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
+        added: list[int] = []  # story ids put in the index, forgotten again if this rolls back
+        try:
+            with self.engine.begin() as conn:
+                if success is not None:
+                    _apply_success(conn, feed_id, success)
+                # Another process on the database may have stored some of these items since they
+                # were found new: after the write above this transaction holds SQLite's write lock,
+                # so what it reads now is final, and storing them again would break the unique key.
+                new = self._not_stored(conn, feed_id, new)
+                if new:
+                    self._ingest(
+                        conn, feed_id, source, new, destinations, index, now, result, added
+                    )
+        except BaseException:
+            index.discard(added)
+            raise
         return result
+
+    def _ingest(
+        self,
+        conn: Connection,
+        feed_id: int,
+        source: str,
+        new: Sequence[NewItem],
+        destinations: Sequence[Destination],
+        index: StoryIndex,
+        now: datetime,
+        result: IngestResult,
+        added: list[int],
+    ) -> None:
+        by_link = self._stories_by_link(conn, new)
+        # Only flagged news becomes a story (stories are what alerts, digests and threads are
+        # about); an unflagged item joins a story when it carries a known link. Negative ids are
+        # stories this batch creates.
+        assigned: list[int | None] = []
+        fresh: dict[int, list[NewItem]] = {}
+        for item in new:
+            entry, und = item.entry, item.understanding
+            story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
+            if story_id is None and und.labels:
+                words, people, to_org = _cluster_key(entry, und)
+                story_id = index.find(words, people, to_org, now)
+                if story_id is None:
+                    story_id = -(len(fresh) + 1)
+                    index.add(StoryRef(story_id, words, people, to_org, now))
+                    added.append(story_id)
+            if story_id is not None:
+                if story_id < 0:
+                    fresh.setdefault(story_id, []).append(item)
+                for link in (entry.url, entry.guid):
+                    if link:
+                        by_link[link] = story_id
+            assigned.append(story_id)
+        real_ids = self._insert_new_stories(conn, feed_id, fresh, source, now)
+        index.rename(real_ids)
+        added.extend(real_ids.values())
+        story_ids = [real_ids.get(sid, sid) if sid is not None else None for sid in assigned]
+        item_ids = self._insert_items(conn, feed_id, new, story_ids, now)
+        self._adopt_earlier_items(conn, {real_ids[t]: group for t, group in fresh.items()})
+        result.new_items = len(item_ids)
+        result.new_stories = len(real_ids)
+
+        to_route: list[tuple[int, StoryState]] = []
+        for temp_id, real_id in real_ids.items():
+            state = StoryState()
+            for item in fresh[temp_id]:
+                state = state.merge(item.understanding, item.alertable)
+            to_route.append((real_id, state))
+        created = set(real_ids.values())
+        old: dict[int, list[tuple[int, NewItem]]] = {}
+        for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
+            if sid is not None and sid not in created:
+                old.setdefault(sid, []).append((iid, item))
+        for story_id, joined in old.items():
+            before, state = self._update_story(conn, story_id, joined, now, source)
+            if state.topics != before.topics or state.alertable != before.alertable:
+                to_route.append((story_id, state))  # newly flagged or newly alertable
+            result.followups_queued += self._queue_followups(
+                conn, story_id, joined, destinations, now
+            )
+        for story_id, state in to_route:
+            result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
+
+    @staticmethod
+    def _not_stored(conn: Connection, feed_id: int, new: Sequence[NewItem]) -> list[NewItem]:
+        keys = [item_key(n.entry) for n in new]
+        stored = _ids_by(conn, items.c.id, items.c.item_key, keys, items.c.feed_id == feed_id)
+        return [n for n, key in zip(new, keys, strict=True) if key not in stored]
 
     @staticmethod
     def _stories_by_link(conn: Connection, new: Sequence[NewItem]) -> dict[str, int]:
@@ -497,20 +530,46 @@ class Store:
         return found
 
     @staticmethod
-    def _adopt_earlier_items(conn: Connection, story_id: int, group: list[NewItem]) -> None:
-        """Items seen before without a story (they were not flagged) that carry this story's links."""
-        links = [link for n in group for link in (n.entry.url, n.entry.guid) if link]
-        adopted = conn.execute(
+    def _adopt_earlier_items(conn: Connection, groups: dict[int, list[NewItem]]) -> None:
+        """Items seen before without a story (they were not flagged) that carry the links of the
+        stories this feed's items created, in one pass per feed.
+
+        Looked up by the url and guid indexes alone: with "story_id IS NULL" in the same WHERE,
+        SQLite walks the story_id index instead, which holds every story-less item ever stored."""
+        story_of: dict[str, int] = {}
+        for story_id, group in groups.items():
+            for n in group:
+                for link in (n.entry.url, n.entry.guid):
+                    if link:
+                        story_of.setdefault(link, story_id)
+        if not story_of:
+            return
+        links = list(story_of)
+        adopt: dict[int, int] = {}
+        for column in (items.c.url, items.c.guid):
+            for start in range(0, len(links), 400):
+                chunk = links[start : start + 400]
+                query = select(items.c.id, column, items.c.story_id).where(column.in_(chunk))
+                for item_id, link, story_id in conn.execute(query):
+                    if story_id is None:
+                        adopt.setdefault(item_id, story_of[link])
+        if not adopt:
+            return
+        conn.execute(
             update(items)
-            .where(items.c.story_id.is_(None), or_(items.c.url.in_(links), items.c.guid.in_(links)))
-            .values(story_id=story_id)
-        ).rowcount
-        if adopted:
-            conn.execute(
-                update(stories)
-                .where(stories.c.id == story_id)
-                .values(item_count=stories.c.item_count + adopted)
-            )
+            .where(items.c.id == bindparam("b_item"))
+            .values(story_id=bindparam("b_story")),
+            [{"b_item": item_id, "b_story": story_id} for item_id, story_id in adopt.items()],
+        )
+        counts: dict[int, int] = {}
+        for story_id in adopt.values():
+            counts[story_id] = counts.get(story_id, 0) + 1
+        conn.execute(
+            update(stories)
+            .where(stories.c.id == bindparam("b_story"))
+            .values(item_count=stories.c.item_count + bindparam("b_count")),
+            [{"b_story": sid, "b_count": n} for sid, n in counts.items()],
+        )
 
     @staticmethod
     def _insert_new_stories(
