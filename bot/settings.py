@@ -84,6 +84,7 @@ class PollSettings(_Strict):
     max_body: Bytes = 5 * 1024 * 1024
     max_backoff: Seconds = 6 * 3600.0
     first_poll_window: Seconds = 24 * 3600.0
+    max_items: int = Field(500, ge=1, le=100_000)  # items read from one feed per poll
     user_agent: str = DEFAULT_USER_AGENT
 
 

@@ -253,6 +253,7 @@ class Radar:
                 feed.fetch_url,
                 feed.language,
                 lambda entries: self.store.new_entries(feed.id, entries, feed.last_ok_at is None),
+                self.settings.poll.max_items,
             )
         except FeedError as exc:
             return self._fail(feed, self.clock(), str(exc), report, result)
