@@ -102,8 +102,8 @@ _FILLER = (
 )
 
 
-def _title(rng: random.Random) -> str:
-    template = rng.choice(_FLAGGED) if rng.random() < 0.05 else rng.choice(_PLAIN)
+def _title(rng: random.Random, flagged: float) -> str:
+    template = rng.choice(_FLAGGED) if rng.random() < flagged else rng.choice(_PLAIN)
     lab, other = rng.sample(_LABS, 2)
     return template.format(
         lab=lab,
@@ -125,7 +125,9 @@ def _html(rng: random.Random, words: str) -> str:
     return "".join(paragraphs)
 
 
-def make_feed(index: int, items: int = 50, seed: int = 0) -> bytes:
+def make_feed(index: int, items: int = 50, seed: int = 0, flagged: float = 0.05) -> bytes:
+    """One feed; `seed` is its edition (a new seed: all new items), `flagged` the share of items
+    about the talent war or AGI (0.05 as on a general tech feed; most of them on a big news day)."""
     rng = random.Random(seed * 100_003 + index)
     now = datetime.now(UTC)
     out = [
@@ -134,7 +136,7 @@ def make_feed(index: int, items: int = 50, seed: int = 0) -> bytes:
         f"<title>Bench feed {index}</title><link>https://feed{index}.example/</link><language>en</language>",
     ]
     for n in range(items):
-        title = _title(rng)
+        title = _title(rng, flagged)
         link = f"https://feed{index}.example/{n}-{rng.randrange(10**9)}"
         summary = f"{title}. {_FILLER}"
         out.append(

@@ -179,8 +179,9 @@ class CpuStages:
         new_only: NewOnly,
         limit: int = 1_000_000,
     ) -> tuple[ParsedFeed, list[Entry], list[Understanding]]:
-        """The parsed feed (at most `limit` entries), its entries not seen before, and what those
-        entries are about. Raises FeedError when the feed cannot be read within the time limit.
+        """The parsed feed (at most `limit` entries), the entries to offer the store (those not
+        seen before, or all of them), and what they are about. Raises FeedError when the feed
+        cannot be read within the time limit. The store skips entries it already holds.
 
         In the pool a worker understands every entry of the feed in the same trip as the parse:
         shipping the entries back and forth to skip known ones costs the main process more than
@@ -200,15 +201,11 @@ class CpuStages:
                 if attempt == 2:
                     raise FeedError("the parser process died on this feed") from None
                 continue
+            # Every entry goes on: the store keeps those it does not hold yet, in the same
+            # transaction that writes them, which saves the main process a look-up per feed.
             entries = [_unpack_entry(row) for row in packed]
-            fresh_ids = {id(e) for e in new_only(entries)}
-            fresh = [e for e in entries if id(e) in fresh_ids]
-            understood = [
-                _unpack_understanding(row)
-                for e, row in zip(entries, verdicts, strict=True)
-                if id(e) in fresh_ids
-            ]
-            return ParsedFeed(title, lang, tuple(entries), recovered), fresh, understood
+            understood = [_unpack_understanding(row) for row in verdicts]
+            return ParsedFeed(title, lang, tuple(entries), recovered), entries, understood
         return await self._in_thread(body, content_type, url, language, new_only, limit)
 
     async def _in_pool(

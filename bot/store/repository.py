@@ -92,21 +92,42 @@ class FeedSuccess:
     warning: str | None = None
 
 
+def _bound(column: Any) -> Any:
+    return bindparam(f"b_{column.name}", type_=column.type)
+
+
+# One statement for every successful poll (built once: a cold cycle runs it per feed).
+_FEED_SUCCESS = (
+    update(feeds)
+    .where(feeds.c.id == bindparam("b_id"))
+    .values(
+        last_polled_at=_bound(feeds.c.last_polled_at),
+        last_ok_at=_bound(feeds.c.last_polled_at),
+        next_poll_at=_bound(feeds.c.next_poll_at),
+        etag=_bound(feeds.c.etag),
+        last_modified=_bound(feeds.c.last_modified),
+        error_count=0,
+        last_error=_bound(feeds.c.last_error),
+        fetch_url=func.coalesce(_bound(feeds.c.fetch_url), feeds.c.fetch_url),
+        name=func.coalesce(feeds.c.name, _bound(feeds.c.name)),
+    )
+)
+
+
 def _apply_success(conn: Connection, feed_id: int, success: FeedSuccess) -> None:
-    values: dict[str, Any] = {
-        "last_polled_at": success.now,
-        "last_ok_at": success.now,
-        "next_poll_at": success.next_poll,
-        "etag": success.etag,
-        "last_modified": success.last_modified,
-        "error_count": 0,
-        "last_error": success.warning,
-    }
-    if success.fetch_url:
-        values["fetch_url"] = success.fetch_url
-    if success.feed_title:
-        values["name"] = func.coalesce(feeds.c.name, success.feed_title[:200])
-    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+    conn.execute(
+        _FEED_SUCCESS,
+        {
+            "b_id": feed_id,
+            "b_last_polled_at": success.now,
+            "b_next_poll_at": success.next_poll,
+            "b_etag": success.etag,
+            "b_last_modified": success.last_modified,
+            "b_last_error": success.warning,
+            "b_fetch_url": success.fetch_url or None,
+            "b_name": success.feed_title[:200] if success.feed_title else None,
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,11 +389,8 @@ class Store:
             for start in range(0, len(key_list), 500):
                 chunk = key_list[start : start + 500]
                 known.update(
-                    conn.execute(
-                        select(items.c.item_key).where(
-                            items.c.feed_id == feed_id, items.c.item_key.in_(chunk)
-                        )
-                    ).scalars()
+                    key
+                    for _id, key in conn.execute(_ITEM_IDS, {"b_feed": feed_id, "b_keys": chunk})
                 )
         seen: set[str] = set()
         fresh: list[Entry] = []
@@ -508,9 +526,15 @@ class Store:
 
     @staticmethod
     def _not_stored(conn: Connection, feed_id: int, new: Sequence[NewItem]) -> list[NewItem]:
+        """The items not stored yet, each key once (its first occurrence in the feed)."""
         keys = [item_key(n.entry) for n in new]
-        stored = _ids_by(conn, items.c.id, items.c.item_key, keys, items.c.feed_id == feed_id)
-        return [n for n, key in zip(new, keys, strict=True) if key not in stored]
+        seen = set(_item_ids(conn, feed_id, keys))
+        out = []
+        for n, key in zip(new, keys, strict=True):
+            if key not in seen:
+                seen.add(key)
+                out.append(n)
+        return out
 
     @staticmethod
     def _stories_by_link(conn: Connection, new: Sequence[NewItem]) -> dict[str, int]:
@@ -520,13 +544,11 @@ class Store:
         found: dict[str, int] = {}
         for start in range(0, len(links), 400):
             chunk = links[start : start + 400]
-            query = select(items.c.url, items.c.guid, items.c.story_id).where(
-                or_(items.c.url.in_(chunk), items.c.guid.in_(chunk))
-            )
-            for row in conn.execute(query):
-                for link in (row.url, row.guid):
-                    if link in chunk:
-                        found.setdefault(link, row.story_id)
+            wanted = set(chunk)
+            for url, guid, story_id in conn.execute(_STORIES_BY_LINK, {"b_links": chunk}):
+                for link in (url, guid):
+                    if link in wanted:
+                        found.setdefault(link, story_id)
         return found
 
     @staticmethod
@@ -546,30 +568,22 @@ class Store:
             return
         links = list(story_of)
         adopt: dict[int, int] = {}
-        for column in (items.c.url, items.c.guid):
+        for query in _ITEMS_BY_URL, _ITEMS_BY_GUID:
             for start in range(0, len(links), 400):
                 chunk = links[start : start + 400]
-                query = select(items.c.id, column, items.c.story_id).where(column.in_(chunk))
-                for item_id, link, story_id in conn.execute(query):
+                for item_id, link, story_id in conn.execute(query, {"b_links": chunk}):
                     if story_id is None:
                         adopt.setdefault(item_id, story_of[link])
         if not adopt:
             return
         conn.execute(
-            update(items)
-            .where(items.c.id == bindparam("b_item"))
-            .values(story_id=bindparam("b_story")),
+            _ADOPT_ITEM,
             [{"b_item": item_id, "b_story": story_id} for item_id, story_id in adopt.items()],
         )
         counts: dict[int, int] = {}
         for story_id in adopt.values():
             counts[story_id] = counts.get(story_id, 0) + 1
-        conn.execute(
-            update(stories)
-            .where(stories.c.id == bindparam("b_story"))
-            .values(item_count=stories.c.item_count + bindparam("b_count")),
-            [{"b_story": sid, "b_count": n} for sid, n in counts.items()],
-        )
+        conn.execute(_COUNT_ADOPTED, [{"b_story": sid, "b_count": n} for sid, n in counts.items()])
 
     @staticmethod
     def _insert_new_stories(
@@ -621,7 +635,7 @@ class Store:
             for n, sid, key in zip(new, story_ids, keys, strict=True)
         ]
         _bulk_insert(conn, items, rows)
-        by_key = _ids_by(conn, items.c.id, items.c.item_key, keys, items.c.feed_id == feed_id)
+        by_key = _item_ids(conn, feed_id, keys)
         ids = [by_key[key] for key in keys]
         verdict_rows = [
             {
@@ -646,7 +660,7 @@ class Store:
         now: datetime,
         source: str,
     ) -> tuple[StoryState, StoryState]:
-        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        row = conn.execute(_STORY_BY_ID, {"b_id": story_id}).one()
         state = StoryState(
             topics=frozenset(row.topics or []),
             scores=tuple(sorted((row.scores or {}).items())),
@@ -659,12 +673,15 @@ class Store:
         for _item_id, item in added:
             state = state.merge(item.understanding, item.alertable)
         values = _state_values(state)
-        values.update(last_seen_at=now, item_count=row.item_count + len(added))
+        values.update(
+            last_seen_at=now,
+            item_count=row.item_count + len(added),
+            title_key=row.title_key,
+            source=source if _publisher_copy(conn, row, added) else row.source,
+        )
         if state.topics and not row.title_key:
             values["title_key"] = " ".join(sorted(title_words(row.title)))
-        if _publisher_copy(conn, row, added):
-            values["source"] = source
-        conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+        conn.execute(_UPDATE_STORY, {"b_id": story_id, **{f"b_{k}": v for k, v in values.items()}})
         return before, state
 
     @staticmethod
@@ -1176,6 +1193,68 @@ def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
     else:  # pragma: no cover - named paramstyles (PostgreSQL drivers)
         names_order = [n for n, _ in processors]
         conn.exec_driver_sql(sql, [dict(zip(names_order, v, strict=True)) for v in converted])
+
+
+_STORY_BY_ID = select(stories).where(stories.c.id == bindparam("b_id"))
+_UPDATE_STORY = (
+    update(stories)
+    .where(stories.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: _bound(stories.c[name])
+            for name in (
+                "flagged",
+                "topics",
+                "scores",
+                "reasons",
+                "move",
+                "people",
+                "summary",
+                "alertable",
+                "last_seen_at",
+                "item_count",
+                "title_key",
+                "source",
+            )
+        }
+    )
+)
+# The hot statements of ingest, built once: an IN list of literal values costs SQLAlchemy a bound
+# parameter object and a cache-key entry per value, on every call.
+_ITEM_IDS = select(items.c.id, items.c.item_key).where(
+    items.c.feed_id == bindparam("b_feed"),
+    items.c.item_key.in_(bindparam("b_keys", expanding=True)),
+)
+_STORIES_BY_LINK = select(items.c.url, items.c.guid, items.c.story_id).where(
+    or_(
+        items.c.url.in_(bindparam("b_links", expanding=True)),
+        items.c.guid.in_(bindparam("b_links", expanding=True)),
+    )
+)
+_ITEMS_BY_URL = select(items.c.id, items.c.url, items.c.story_id).where(
+    items.c.url.in_(bindparam("b_links", expanding=True))
+)
+_ITEMS_BY_GUID = select(items.c.id, items.c.guid, items.c.story_id).where(
+    items.c.guid.in_(bindparam("b_links", expanding=True))
+)
+_ADOPT_ITEM = (
+    update(items).where(items.c.id == bindparam("b_item")).values(story_id=bindparam("b_story"))
+)
+_COUNT_ADOPTED = (
+    update(stories)
+    .where(stories.c.id == bindparam("b_story"))
+    .values(item_count=stories.c.item_count + bindparam("b_count"))
+)
+
+
+def _item_ids(conn: Connection, feed_id: int, keys: Sequence[str]) -> dict[str, int]:
+    """The ids of this feed's stored items among these keys."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        for row_id, key in conn.execute(_ITEM_IDS, {"b_feed": feed_id, "b_keys": chunk}):
+            found[key] = int(row_id)
+    return found
 
 
 def _ids_by(
