@@ -19,7 +19,16 @@ from bot.outputs.base import DeliveryError, Output
 from bot.runtime.workers import CpuStages
 from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
-from bot.store.repository import FeedRow, FeedSuccess, NewItem, NotModified, Store, StoryRow
+from bot.store.repository import (
+    FeedIngest,
+    FeedRow,
+    FeedSuccess,
+    IngestResult,
+    NewItem,
+    NotModified,
+    Store,
+    StoryRow,
+)
 
 if TYPE_CHECKING:
     from bot.app import Chat
@@ -32,6 +41,7 @@ CHAT_PLATFORMS = frozenset(
 )  # their outputs need a token this process may lack  # longer than any send, with its timeouts and retries
 SENDER = f"{socket.gethostname()}:{os.getpid()}"
 INDEX_RELOAD_MARGIN = timedelta(minutes=5)
+WRITE_BATCH = 32  # feeds stored per transaction at most: bounds how long one write holds the loop
 
 
 def sender_is_gone(owner: str) -> bool:
@@ -106,6 +116,7 @@ class Radar:
         self._closers = list(closers)
         self.chat: Chat | None = None  # the chat platforms app.build attached
         self._index: StoryIndex | None = None
+        self._to_store: list[tuple[FeedIngest, asyncio.Future[IngestResult | Exception]]] = []
         self._index_synced = datetime.min.replace(tzinfo=UTC)
 
     def attach_platform(self, platform: str, channel_outputs: ChannelOutputs) -> None:
@@ -280,13 +291,42 @@ class Radar:
             feed_title=parsed.title,
             warning="feed is malformed; items were recovered" if parsed.recovered else None,
         )
-        ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now, success)
+        ingest = await self._store(
+            FeedIngest(feed.id, source, tuple(new_items), now, success), index, destinations
+        )
         if result.moved_to:
             log.info("feed %s moved permanently to %s", feed.url, result.moved_to)
         report.polled += 1
         report.new_items += ingest.new_items
         report.alerts += ingest.alerts_queued
         return f"{ingest.new_items} new"
+
+    async def _store(
+        self, job: FeedIngest, index: StoryIndex, destinations: Sequence[Destination]
+    ) -> IngestResult:
+        """Store a feed's poll together with the other feeds ready at the same moment: one
+        transaction (and one commit) per batch instead of one per feed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestResult | Exception] = loop.create_future()
+        self._to_store.append((job, future))
+        if len(self._to_store) == 1:
+            loop.call_soon(self._write_batch, index, destinations)
+        outcome = await future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _write_batch(self, index: StoryIndex, destinations: Sequence[Destination]) -> None:
+        batch, self._to_store = self._to_store[:WRITE_BATCH], self._to_store[WRITE_BATCH:]
+        if self._to_store:
+            asyncio.get_running_loop().call_soon(self._write_batch, index, destinations)
+        try:
+            outcomes = self.store.ingest_many([job for job, _ in batch], destinations, index)
+        except Exception as exc:  # the database is unreachable: every feed of the batch failed
+            outcomes = [exc] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
 
     def _fail(
         self, feed: FeedRow, now: datetime, error: str, report: CycleReport, result: FetchResult

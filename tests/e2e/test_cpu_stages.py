@@ -97,7 +97,7 @@ async def test_a_huge_feed_is_cut_to_the_cap_in_a_worker_and_in_a_thread(pooled:
             parsed, fresh, understood = await stages.process(body, None, "", "en", all_new, 100)
         assert len(parsed.entries) == len(fresh) == len(understood) == 100
         assert {e.title for e in fresh} == {f"Item {n} about a retailer" for n in range(2900, 3000)}
-        assert beat.longest < 0.3, f"the event loop stalled {beat.longest:.2f} s"
+        assert beat.longest < 0.5, f"the event loop stalled {beat.longest:.2f} s"
 
 
 async def test_a_dead_worker_costs_a_retry_in_new_processes_not_the_event_loop(
@@ -114,7 +114,7 @@ async def test_a_dead_worker_costs_a_retry_in_new_processes_not_the_event_loop(
         parsed, fresh, understood = await job
     assert len(parsed.entries) == len(fresh) == len(understood) == 4000
     assert pooled._pool is not None and pooled._pool is not pool, "a fresh pool took over"
-    assert beat.longest < 0.3, f"the event loop stalled {beat.longest:.2f} s"
+    assert beat.longest < 0.5, f"the event loop stalled {beat.longest:.2f} s"
 
     # A feed that kills the fresh workers too is the cause: it fails, alone.
     async def kill_workers_twice() -> None:
@@ -141,6 +141,7 @@ async def test_a_feed_past_the_time_limit_fails_and_the_next_one_goes_through(
     try:
         with pytest.raises(FeedError, match="longer than"):
             await stages.process(big_feed(6000), None, "", "en", all_new, 6000)
+        stages.time_limit = 60  # the fresh processes' start-up is not what is timed here
         parsed, fresh, _ = await stages.process(big_feed(5), None, "", "en", all_new)
         assert len(parsed.entries) == len(fresh) == 5
     finally:
