@@ -136,3 +136,31 @@ def test_a_rolled_back_ingest_leaves_no_story_in_the_kept_index(store: Store) ->
     # The retry, with the same index, creates the story and the index knows it.
     result = store.ingest(feed_id, "S", batch, (ALL,), index, NOW)
     assert result.new_stories == 1 and story_of(store, "https://n.example/a") in index
+
+
+def test_reloading_the_story_index_reads_only_recent_stories_by_index(store: Store) -> None:
+    """Each cycle refreshes the kept index with the stories seen since the last one: by the
+    (flagged, last_seen_at) index, never a scan of every story."""
+    feed_id = new_feed(store)
+    ingest(
+        store, feed_id, [scored(entry("Lab hires a research chief", "https://n.example/a"), 0.9)]
+    )
+    statements: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
+        statements.append((sql, params))
+
+    index = StoryIndex(WINDOW)
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        store.load_story_index(index, NOW)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert len(index) == 1
+    raw = sqlite3.connect(str(store.engine.url.database))
+    try:
+        [(sql, params)] = statements
+        plan = " / ".join(str(s[-1]) for s in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    finally:
+        raw.close()
+    assert "ix_stories_flagged_seen" in plan and "SCAN" not in plan, plan
