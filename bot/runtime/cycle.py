@@ -41,6 +41,7 @@ CHAT_PLATFORMS = frozenset(
 )  # their outputs need a token this process may lack  # longer than any send, with its timeouts and retries
 SENDER = f"{socket.gethostname()}:{os.getpid()}"
 INDEX_RELOAD_MARGIN = timedelta(minutes=5)
+WRITE_GATHER = 0.02  # seconds a stored poll waits for others to share its transaction
 WRITE_BATCH = 32  # feeds stored per transaction at most: bounds how long one write holds the loop
 
 
@@ -310,7 +311,8 @@ class Radar:
         future: asyncio.Future[IngestResult | Exception] = loop.create_future()
         self._to_store.append((job, future))
         if len(self._to_store) == 1:
-            loop.call_soon(self._write_batch, index, destinations)
+            # A moment's wait lets the feeds whose parse ends meanwhile share the commit.
+            loop.call_later(WRITE_GATHER, self._write_batch, index, destinations)
         outcome = await future
         if isinstance(outcome, Exception):
             raise outcome

@@ -695,7 +695,7 @@ class Store:
                 "topic": v.topic,
                 "score": v.score,
                 "flagged": v.flagged,
-                "reasons": list(v.reasons),
+                "reasons": v.reasons,  # a tuple: stored as a JSON list, memoised while converted
                 "model": MODEL_NAME,
             }
             for item_id, n in zip(ids, new, strict=True)
@@ -1236,15 +1236,40 @@ def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
         processors = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in order]
         _COMPILED_INSERTS[key] = (compiled.string, processors, compiled.positional)
     sql, processors, positional = _COMPILED_INSERTS[key]
-    converted = [
-        [row[n] if p is None or row[n] is None else p(row[n]) for n, p in processors]
-        for row in rows
-    ]
+    columns = [_converted([row[n] for row in rows], p) for n, p in processors]
     if positional:
-        conn.exec_driver_sql(sql, [tuple(values) for values in converted])
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
     else:  # pragma: no cover - named paramstyles (PostgreSQL drivers)
         names_order = [n for n, _ in processors]
-        conn.exec_driver_sql(sql, [dict(zip(names_order, v, strict=True)) for v in converted])
+        conn.exec_driver_sql(
+            sql, [dict(zip(names_order, v, strict=True)) for v in zip(*columns, strict=True)]
+        )
+
+
+def _converted(values: list[Any], processor: Callable[[Any], Any] | None) -> list[Any]:
+    """A column's values through its type's bind processor, each distinct value once: a batch
+    repeats most of them (its poll time, empty reasons, flags), and converting a datetime or
+    encoding JSON costs more than the insert itself."""
+    if processor is None:
+        return values
+    memo: dict[Any, Any] = {}
+    out: list[Any] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            done = memo.get(value, _MISSING)
+        except TypeError:  # unhashable (a list): converted every time
+            out.append(processor(value))
+            continue
+        if done is _MISSING:
+            done = memo[value] = processor(value)
+        out.append(done)
+    return out
+
+
+_MISSING = object()
 
 
 _STORY_BY_ID = select(stories).where(stories.c.id == bindparam("b_id"))
