@@ -31,9 +31,23 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-LABS = ["Meta", "OpenAI", "Google DeepMind", "Anthropic", "Mistral AI", "Microsoft", "xAI"]
-FIRST = ["Ada", "Omar", "Priya", "Karl", "Ines", "Yuki", "Sofia", "Lucas", "Mei", "Raj", "Tom"]
-LAST = ["Morel", "Lin", "Raman", "Berg", "Costa", "Haddad", "Okafor", "Patel", "Chung", "Wei"]
+# One-word names: two titles then share at most three words ("hires" and two labs), so each item is
+# its own story and its own alert (most shared words would make it coverage of an earlier one).
+LABS = ["Meta", "OpenAI", "Anthropic", "Microsoft", "Nvidia", "Apple", "xAI"]
+SYLLABLES = ["ka", "lo", "mi", "ra", "ven", "to", "sa", "ni", "do", "re", "lu", "ta", "be", "chi"]
+
+
+def made_up_people(rng: random.Random, count: int) -> list[str]:
+    """Distinct names sharing no word either: a shared first name is one more shared word."""
+    words: set[str] = set()
+    people: list[str] = []
+    while len(people) < count:
+        first = "".join(rng.choice(SYLLABLES) for _ in range(2)).capitalize()
+        last = "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
+        if first not in words and last not in words and first != last:
+            words.update((first, last))
+            people.append(f"{first} {last}")
+    return people
 
 
 class Feeds:
@@ -111,8 +125,7 @@ def main() -> None:
     threading.Thread(target=serve, args=(feeds, port_box, ready), daemon=True).start()
     ready.wait(30)
     port = port_box[0]
-    people = [f"{f} {last}" for f in FIRST for last in LAST]
-    rng.shuffle(people)
+    people = made_up_people(rng, 400)
 
     with tempfile.TemporaryDirectory(prefix="radar-latency-") as tmp:
         folder = Path(tmp)
