@@ -34,7 +34,28 @@ from aiohttp import web
 # One-word names: two titles then share at most three words ("hires" and two labs), so each item is
 # its own story and its own alert (most shared words would make it coverage of an earlier one).
 LABS = ["Meta", "OpenAI", "Anthropic", "Microsoft", "Nvidia", "Apple", "xAI"]
-SYLLABLES = "ka lo mi ra ven to sa ni do re lu ta be chi gor pe su vo lin da".split()  # 400 firsts
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ven",
+    "to",
+    "sa",
+    "ni",
+    "do",
+    "re",
+    "lu",
+    "ta",
+    "be",
+    "chi",
+    "gor",
+    "pe",
+    "su",
+    "vo",
+    "lin",
+    "da",
+]  # 400 firsts
 
 
 def made_up_people(rng: random.Random, count: int) -> list[str]:
