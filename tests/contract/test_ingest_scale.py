@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.models import Entry
 from bot.core.stories import StoryIndex
-from bot.store.repository import FeedSuccess, Store
+from bot.store.repository import FeedIngest, FeedSuccess, Store
 from bot.store.schema import deliveries, items, stories
 from tests.contract.test_store import (
     ALL,
@@ -164,3 +164,49 @@ def test_reloading_the_story_index_reads_only_recent_stories_by_index(store: Sto
     finally:
         raw.close()
     assert "ix_stories_flagged_seen" in plan and "SCAN" not in plan, plan
+
+
+def test_feeds_stored_together_share_one_commit_and_a_broken_one_fails_alone(
+    store: Store,
+) -> None:
+    feeds = [new_feed(store, f"https://{n}.example/feed.xml") for n in "abc"]
+
+    def job(feed_id: int, *new: Any) -> FeedIngest:
+        return FeedIngest(feed_id, "S", tuple(new), NOW, _success())
+
+    good = [
+        job(feeds[0], scored(entry("Lab hires a research chief", "https://n.example/a"), 0.9)),
+        job(feeds[1], scored(entry("A plain product update", "https://n.example/b"))),
+    ]
+    commits: list[object] = []
+
+    def committed(conn: Any) -> None:
+        commits.append(conn)
+
+    event.listen(store.engine, "commit", committed)
+    try:
+        outcomes = store.ingest_many(good, (ALL,), StoryIndex(WINDOW))
+    finally:
+        event.remove(store.engine, "commit", committed)
+    assert len(commits) == 1
+    assert [o.new_items for o in outcomes if not isinstance(o, Exception)] == [1, 1]
+
+    untitled: Any = None
+    broken = Entry("g2", "https://n.example/untitled", None, untitled, "", NOW, "en")
+    index = StoryIndex(WINDOW)
+    first, bad, last = store.ingest_many(
+        [
+            job(
+                feeds[0], scored(entry("Rival lab loses its AGI lead", "https://n.example/c"), 0.9)
+            ),
+            job(feeds[1], scored(broken)),
+            job(feeds[2], scored(entry("Another plain update", "https://n.example/d"))),
+        ],
+        (ALL,),
+        index,
+    )
+    assert isinstance(bad, IntegrityError)
+    assert not isinstance(first, Exception) and first.new_stories == 1
+    assert not isinstance(last, Exception) and last.new_items == 1
+    assert count(store, items) == 4 and count(store, stories) == 2
+    assert story_of(store, "https://n.example/c") in index
