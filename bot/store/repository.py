@@ -763,13 +763,15 @@ class Store:
         threaded = {d.key for d in destinations if d.followups}
         if not threaded:
             return 0
-        alerted = set(
-            conn.execute(
-                select(deliveries.c.destination).where(
-                    deliveries.c.story_id == story_id, deliveries.c.kind == "alert"
-                )
+        # By the alerts' dedupe keys, which are unique and indexed (nothing else on deliveries
+        # leads to a story's rows without reading the whole outbox).
+        keys = {_delivery(story_id, key, "alert", None, now)["dedupe_key"]: key for key in threaded}
+        alerted = {
+            keys[found]
+            for found in conn.execute(
+                select(deliveries.c.dedupe_key).where(deliveries.c.dedupe_key.in_(list(keys)))
             ).scalars()
-        )
+        }
         rows = [
             _delivery(story_id, key, "followup", item_id, now)
             for key in sorted(threaded & alerted)
