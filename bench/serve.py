@@ -1,6 +1,8 @@
 """Serve synthetic feeds on 127.0.0.1 with ETag support, in its own process.
 
 Usage: python bench/serve.py N PORT [FLAGGED_SHARE]
+A share of 0.3 or more is a big news day: flagged items name many different people (about one
+story per five flagged items), so it makes many stories, not a few big ones.
 GET /advance publishes a new edition of every feed (all new items, new ETags): the next poll of
 each feed is a cold one again, on a database that keeps growing.
 """
@@ -11,7 +13,7 @@ import hashlib
 import sys
 
 from aiohttp import web
-from feedgen import make_feed
+from feedgen import made_up_people, make_feed
 
 
 def main() -> None:
@@ -19,6 +21,15 @@ def main() -> None:
     flagged = float(sys.argv[3]) if len(sys.argv) > 3 else 0.05
     edition = [0]
     cache: dict[tuple[int, str], tuple[bytes, str]] = {}
+    people: dict[int, list[str]] = {}
+
+    def cast(number: int) -> list[str]:
+        # A big news day: about one story per five flagged items, new people in each edition.
+        if flagged < 0.3:
+            return []
+        if number not in people:
+            people[number] = made_up_people(max(50, int(count * 50 * flagged / 5)), number)
+        return people[number]
 
     def feed(path: str) -> tuple[bytes, str] | None:
         key = (edition[0], path)
@@ -26,7 +37,7 @@ def main() -> None:
             name = path.removeprefix("/feed/").removesuffix(".xml")
             if not (path.startswith("/feed/") and name.isdigit() and int(name) < count):
                 return None
-            body = make_feed(int(name), seed=edition[0], flagged=flagged)
+            body = make_feed(int(name), seed=edition[0], flagged=flagged, people=cast(edition[0]))
             cache[key] = (body, '"' + hashlib.md5(body).hexdigest() + '"')
         return cache[key]
 
