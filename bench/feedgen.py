@@ -103,8 +103,19 @@ _FILLER = (
 )
 
 
+# A big news day's headlines: short, so two of them share at most a lab or two and a verb, and
+# each names its own person: many stories, where the templates above make a few big ones.
+_BIG_NEWS = [
+    "{lab} hires {person} from {other}",
+    "{person} leaves {other} for {lab}",
+    "{person} joins {lab} to work on AGI",
+    "{lab} poaches {person}, a top {other} researcher",
+]
+
+
 def _title(rng: random.Random, flagged: float, people: Sequence[str] = ()) -> str:
-    template = rng.choice(_FLAGGED) if rng.random() < flagged else rng.choice(_PLAIN)
+    hot = _BIG_NEWS if people else _FLAGGED
+    template = rng.choice(hot) if rng.random() < flagged else rng.choice(_PLAIN)
     lab, other = rng.sample(_LABS, 2)
     return template.format(
         lab=lab,
@@ -130,8 +141,7 @@ _SYLLABLES = ["ka", "lo", "mi", "ra", "ven", "to", "sa", "ni", "do", "re", "lu",
 
 
 def made_up_people(count: int, seed: int) -> list[str]:
-    """`count` distinct names of people nobody has heard of: on a big news day there are many
-    stories, not the same dozen people over and over."""
+    """`count` distinct names of people nobody has heard of, for a big news day's many stories."""
     rng = random.Random(seed)
     names: set[str] = set()
     while len(names) < count:

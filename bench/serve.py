@@ -24,7 +24,7 @@ def main() -> None:
     people: dict[int, list[str]] = {}
 
     def cast(number: int) -> list[str]:
-        # A big news day: about one story per five flagged items, new people in each edition.
+        # A big news day: new people in each edition, each in a few flagged items.
         if flagged < 0.3:
             return []
         if number not in people:
