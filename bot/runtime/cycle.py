@@ -42,7 +42,7 @@ CHAT_PLATFORMS = frozenset(
 SENDER = f"{socket.gethostname()}:{os.getpid()}"
 INDEX_RELOAD_MARGIN = timedelta(minutes=5)
 WRITE_GATHER = 0.02  # seconds a stored poll waits for others to share its transaction
-WRITE_BATCH = 32  # feeds stored per transaction at most: bounds how long one write holds the loop
+WRITE_BATCH = 8  # feeds per transaction at most: one write holds the event loop about 50 ms
 
 
 def sender_is_gone(owner: str) -> bool:
