@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
@@ -102,8 +103,19 @@ _FILLER = (
 )
 
 
-def _title(rng: random.Random) -> str:
-    template = rng.choice(_FLAGGED) if rng.random() < 0.05 else rng.choice(_PLAIN)
+# A big news day's headlines: short, so two of them share at most a lab or two and a verb, and
+# each names its own person: many stories, where the templates above make a few big ones.
+_BIG_NEWS = [
+    "{lab} hires {person} from {other}",
+    "{person} leaves {other} for {lab}",
+    "{person} joins {lab} to work on AGI",
+    "{lab} poaches {person}, a top {other} researcher",
+]
+
+
+def _title(rng: random.Random, flagged: float, people: Sequence[str] = ()) -> str:
+    hot = _BIG_NEWS if people else _FLAGGED
+    template = rng.choice(hot) if rng.random() < flagged else rng.choice(_PLAIN)
     lab, other = rng.sample(_LABS, 2)
     return template.format(
         lab=lab,
@@ -111,7 +123,7 @@ def _title(rng: random.Random) -> str:
         firm=rng.choice(_FIRMS),
         verb=rng.choice(_VERBS),
         thing=rng.choice(_THINGS),
-        person=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+        person=rng.choice(people) if people else f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
         n=rng.randrange(2, 500),
     )
 
@@ -125,7 +137,30 @@ def _html(rng: random.Random, words: str) -> str:
     return "".join(paragraphs)
 
 
-def make_feed(index: int, items: int = 50, seed: int = 0) -> bytes:
+_SYLLABLES = ["ka", "lo", "mi", "ra", "ven", "to", "sa", "ni", "do", "re", "lu", "ta", "be", "gor"]
+
+
+def made_up_people(count: int, seed: int) -> list[str]:
+    """`count` distinct names of people nobody has heard of, for a big news day's many stories."""
+    rng = random.Random(seed)
+    names: set[str] = set()
+    while len(names) < count:
+        first = "".join(rng.choice(_SYLLABLES) for _ in range(2)).capitalize()
+        last = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+        names.add(f"{first} {last}")
+    return sorted(names)
+
+
+def make_feed(
+    index: int,
+    items: int = 50,
+    seed: int = 0,
+    flagged: float = 0.05,
+    people: Sequence[str] = (),
+) -> bytes:
+    """One feed; `seed` is its edition (a new seed: all new items), `flagged` the share of items
+    about the talent war or AGI (0.05 as on a general tech feed; most of them on a big news day),
+    `people` who the flagged items are about (default: a dozen well-worn names)."""
     rng = random.Random(seed * 100_003 + index)
     now = datetime.now(UTC)
     out = [
@@ -134,7 +169,7 @@ def make_feed(index: int, items: int = 50, seed: int = 0) -> bytes:
         f"<title>Bench feed {index}</title><link>https://feed{index}.example/</link><language>en</language>",
     ]
     for n in range(items):
-        title = _title(rng)
+        title = _title(rng, flagged, people)
         link = f"https://feed{index}.example/{n}-{rng.randrange(10**9)}"
         summary = f"{title}. {_FILLER}"
         out.append(

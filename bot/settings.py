@@ -204,6 +204,7 @@ class PollSettings(_Strict):
     max_body: Bytes = 5 * 1024 * 1024
     max_backoff: Annotated[Seconds, AfterValidator(_within(1.0, 30 * DAY))] = 6 * 3600.0
     first_poll_window: Annotated[Seconds, AfterValidator(_within(0.0, 3653 * DAY))] = 24 * 3600.0
+    max_items: int = Field(500, ge=1, le=100_000)  # items read from one feed per poll
     user_agent: str = DEFAULT_USER_AGENT
 
 

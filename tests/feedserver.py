@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -29,6 +30,7 @@ class Route:
     hits: int = 0
     conditional_hits: int = 0
     user_agents: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each request
 
 
 class FeedServer(ThreadedServer):
@@ -49,6 +51,7 @@ class FeedServer(ThreadedServer):
         if route is None:
             return web.Response(status=404, text="not found")
         route.hits += 1
+        route.times.append(time.monotonic())
         route.user_agents.append(request.headers.get("User-Agent", ""))
         if route.delay:
             await asyncio.sleep(route.delay)

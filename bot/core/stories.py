@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,7 +86,9 @@ class StoryIndex:
     """Recent flagged stories, searched for near-duplicates of a new flagged item.
 
     Inverted on words and people so that a look-up touches only stories that share something;
-    words carried by very many stories ('openai') say nothing about sameness and are not followed."""
+    words carried by very many stories ('openai') say nothing about sameness and are not followed.
+    It lives as long as the process: each cycle adds what changed since the last one and drops
+    what left the window, so a cycle's cost does not grow with the stories kept."""
 
     COMMON = 200
 
@@ -94,13 +97,49 @@ class StoryIndex:
         self._refs: dict[int, StoryRef] = {}
         self._by_word: dict[str, set[int]] = {}
         self._by_person: dict[str, set[int]] = {}
+        self._by_age: list[tuple[datetime, int]] = []  # a heap; stale entries are skipped
 
     def add(self, ref: StoryRef) -> None:
+        """Add a story, or replace what the index knew of it."""
+        known = self._refs.get(ref.story_id)
+        if known == ref:
+            return  # reloaded unchanged: each cycle reloads what changed lately, with a margin
+        if known is not None:
+            self._unlink(known)
         self._refs[ref.story_id] = ref
         for word in ref.words:
             self._by_word.setdefault(word, set()).add(ref.story_id)
         for person in ref.people:
             self._by_person.setdefault(person, set()).add(ref.story_id)
+        heapq.heappush(self._by_age, (ref.seen_at, ref.story_id))
+
+    def _unlink(self, ref: StoryRef) -> None:
+        for table, keys in ((self._by_word, ref.words), (self._by_person, ref.people)):
+            for key in keys:
+                bucket = table.get(key)
+                if bucket is not None:
+                    bucket.discard(ref.story_id)
+                    if not bucket:
+                        del table[key]
+
+    def discard(self, story_ids: Iterable[int]) -> None:
+        """Forget stories (those of a transaction that was rolled back)."""
+        for story_id in story_ids:
+            ref = self._refs.pop(story_id, None)
+            if ref is not None:
+                self._unlink(ref)
+
+    def expire(self, now: datetime) -> int:
+        """Drop the stories last seen before the window; returns how many went."""
+        horizon = now - self.window
+        dropped = 0
+        while self._by_age and self._by_age[0][0] < horizon:
+            seen_at, story_id = heapq.heappop(self._by_age)
+            ref = self._refs.get(story_id)
+            if ref is not None and ref.seen_at == seen_at:
+                self.discard((story_id,))
+                dropped += 1
+        return dropped
 
     def find(
         self,
@@ -135,17 +174,14 @@ class StoryIndex:
     def rename(self, ids: dict[int, int]) -> None:
         """Swap the temporary ids of stories created in a batch for their stored ids."""
         for old, new in ids.items():
-            ref = self._refs.pop(old, None)
+            ref = self._refs.get(old)
             if ref is None:
                 continue
-            self._refs[new] = StoryRef(
-                new, ref.words, ref.people, ref.to_org, ref.seen_at, ref.language
-            )
-            for table, keys in ((self._by_word, ref.words), (self._by_person, ref.people)):
-                for key in keys:
-                    bucket = table[key]
-                    bucket.discard(old)
-                    bucket.add(new)
+            self.discard((old,))
+            self.add(StoryRef(new, ref.words, ref.people, ref.to_org, ref.seen_at, ref.language))
+
+    def __contains__(self, story_id: object) -> bool:
+        return story_id in self._refs
 
     def __len__(self) -> int:
         return len(self._refs)

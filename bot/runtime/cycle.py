@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.chat.replies import Coverage
 from bot.core.models import Alert, CycleReport, Destination
-from bot.core.schedule import next_after_failure, next_after_success
+from bot.core.schedule import next_after_failure, next_on_schedule
 from bot.core.stories import StoryIndex
 from bot.errors import FeedError
 from bot.outputs.base import DeliveryError, Output, isolated
@@ -24,8 +24,10 @@ from bot.settings import Settings
 from bot.sources.fetch import Fetcher, FetchResult
 from bot.store.repository import (
     DeliveryRow,
+    FeedIngest,
     FeedRow,
     FeedSuccess,
+    IngestResult,
     NewItem,
     NotModified,
     Store,
@@ -42,6 +44,9 @@ CHAT_PLATFORMS = frozenset(
     {"slack", "discord"}
 )  # their outputs need a token this process may lack  # longer than any send, with its timeouts and retries
 SENDER = f"{socket.gethostname()}:{os.getpid()}"
+INDEX_RELOAD_MARGIN = timedelta(minutes=5)
+WRITE_GATHER = 0.02  # seconds a stored poll waits for others to share its transaction
+WRITE_BATCH = 8  # feeds per transaction at most: one write holds the event loop about 50 ms
 
 
 def sender_is_gone(owner: str) -> bool:
@@ -115,6 +120,9 @@ class Radar:
         self._channel_outputs: dict[str, Output] = {}  # outputs of subscribed chat channels
         self._closers = list(closers)
         self.chat: Chat | None = None  # the chat platforms app.build attached
+        self._index: StoryIndex | None = None
+        self._to_store: list[tuple[FeedIngest, asyncio.Future[IngestResult | Exception]]] = []
+        self._index_synced = datetime.min.replace(tzinfo=UTC)
 
     def attach_platform(self, platform: str, channel_outputs: ChannelOutputs) -> None:
         """Let channels of a running chat platform subscribe: their alerts go through it."""
@@ -169,6 +177,21 @@ class Radar:
     def _interval(self, feed: FeedRow) -> float:
         return feed.interval_s or self.settings.poll.interval
 
+    def _story_index(self, now: datetime) -> StoryIndex:
+        """The recent flagged stories, kept from cycle to cycle: loaded whole once, then only the
+        stories created or updated since the last cycle (by this process or another one on the
+        same database), so a cycle costs nothing that grows with the stories kept."""
+        if self._index is None:
+            self._index = StoryIndex(timedelta(seconds=self.settings.stories.window))
+            since = now - self._index.window
+        else:
+            # A margin for transactions that were still open (another process's) at the last load.
+            since = max(now - self._index.window, self._index_synced - INDEX_RELOAD_MARGIN)
+        self.store.load_story_index(self._index, since)
+        self._index_synced = now
+        self._index.expire(now)
+        return self._index
+
     def fetcher(self, public_only: bool = False) -> Fetcher:
         return Fetcher.from_settings(self.settings.poll, public_only)
 
@@ -182,8 +205,7 @@ class Radar:
             now = self.clock()
             todo = list(feeds) if feeds is not None else self.store.due_feeds(now)
             report = CycleReport()
-            index = StoryIndex(timedelta(seconds=self.settings.stories.window))
-            self.store.load_story_index(index, now - index.window)
+            index = self._story_index(now)
             destinations = self.destinations()
             self.stages.open(len(todo))
             # Bounds the feeds between fetch and storage, so bodies do not pile up in memory while
@@ -233,7 +255,7 @@ class Radar:
         if result.status == "not_modified":
             now = self.clock()
             report.not_modified += 1
-            next_poll = next_after_success(now, interval, jitter, self.rng)
+            next_poll = next_on_schedule(feed.next_poll_at, now, interval, jitter, self.rng)
             self._not_modified.append(NotModified(feed.id, now, next_poll, result.moved_to))
             if len(self._not_modified) >= 200:  # written in batches: one transaction, not 200
                 self.store.record_not_modified(self._not_modified)
@@ -248,6 +270,7 @@ class Radar:
                 feed.fetch_url,
                 feed.language,
                 lambda entries: self.store.new_entries(feed.id, entries, feed.last_ok_at is None),
+                self.settings.poll.max_items,
             )
         except FeedError as exc:
             return self._fail(feed, self.clock(), str(exc), report, result)
@@ -267,14 +290,16 @@ class Radar:
         source = feed.name or parsed.title or feed.url
         success = FeedSuccess(
             now=now,
-            next_poll=next_after_success(now, interval, jitter, self.rng),
+            next_poll=next_on_schedule(feed.next_poll_at, now, interval, jitter, self.rng),
             etag=result.etag,
             last_modified=result.last_modified,
             fetch_url=result.moved_to,
             feed_title=parsed.title,
             warning="feed is malformed; items were recovered" if parsed.recovered else None,
         )
-        ingest = self.store.ingest(feed.id, source, new_items, destinations, index, now, success)
+        ingest = await self._store(
+            FeedIngest(feed.id, source, tuple(new_items), now, success), index, destinations
+        )
         metrics.ingested((n.understanding for n in new_items), ingest)
         if result.moved_to:
             log.info("feed %s moved permanently to %s", feed.url, result.moved_to)
@@ -282,6 +307,34 @@ class Radar:
         report.new_items += ingest.new_items
         report.alerts += ingest.alerts_queued
         return f"{ingest.new_items} new"
+
+    async def _store(
+        self, job: FeedIngest, index: StoryIndex, destinations: Sequence[Destination]
+    ) -> IngestResult:
+        """Store a feed's poll together with the other feeds ready at the same moment: one
+        transaction (and one commit) per batch instead of one per feed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestResult | Exception] = loop.create_future()
+        self._to_store.append((job, future))
+        if len(self._to_store) == 1:
+            # A moment's wait lets the feeds whose parse ends meanwhile share the commit.
+            loop.call_later(WRITE_GATHER, self._write_batch, index, destinations)
+        outcome = await future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _write_batch(self, index: StoryIndex, destinations: Sequence[Destination]) -> None:
+        batch, self._to_store = self._to_store[:WRITE_BATCH], self._to_store[WRITE_BATCH:]
+        if self._to_store:
+            asyncio.get_running_loop().call_soon(self._write_batch, index, destinations)
+        try:
+            outcomes = self.store.ingest_many([job for job, _ in batch], destinations, index)
+        except Exception as exc:  # the database is unreachable: every feed of the batch failed
+            outcomes = [exc] * len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
 
     def _fail(
         self, feed: FeedRow, now: datetime, error: str, report: CycleReport, result: FetchResult

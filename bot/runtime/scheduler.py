@@ -1,15 +1,25 @@
-"""The only APScheduler import: one interval job per feed (with jitter), batched into poll cycles."""
+"""The only APScheduler import: one job per feed at the next poll the store holds for it, batched into
+poll cycles.
+
+The store's next_poll_at (set by the cycle: an interval plus jitter after the poll was due) is the
+one schedule. Each feed's job is a one-off at that time, planned again after every cycle, so the job
+and the "is it due?" check never disagree: a trigger with its own cadence fired a few milliseconds
+before the stored time, found the feed not yet due and left it to the next firing, a whole interval
+later.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime.cycle import Radar
@@ -22,12 +32,13 @@ RETRY_EVERY = 30.0  # seconds between outbox sweeps for deliveries waiting on a 
 
 
 class FeedScheduler:
-    """Feeds become due on their own interval; due feeds are polled together, then alerts delivered."""
+    """Feeds become due on their own schedule; due feeds are polled together, then alerts delivered."""
 
     def __init__(self, radar: Radar) -> None:
         self.radar = radar
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._queued: set[int] = set()
+        self._running: set[int] = set()  # the feeds of the cycle in progress
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
@@ -48,34 +59,39 @@ class FeedScheduler:
 
     def sync_jobs(self) -> None:
         """One job per enabled feed; feeds added or removed since the last sync are picked up."""
-        settings = self.radar.settings.poll
-        now = self.radar.clock()
-        wanted = {}
-        for feed in self.radar.store.list_feeds(include_disabled=False):
-            wanted[f"feed-{feed.id}"] = feed
+        wanted = {
+            f"feed-{feed.id}": feed for feed in self.radar.store.list_feeds(include_disabled=False)
+        }
         for job in self.scheduler.get_jobs():
             if job.id.startswith("feed-") and job.id not in wanted:
                 job.remove()
         for job_id, feed in wanted.items():
-            if self.scheduler.get_job(job_id) is not None:
-                continue
-            interval = feed.interval_s or settings.interval
-            first = (
-                feed.next_poll_at
-                if feed.next_poll_at and feed.next_poll_at > now
-                else now + timedelta(seconds=interval)
-            )
-            self.scheduler.add_job(
-                self._feed_job,
-                IntervalTrigger(
-                    seconds=interval, jitter=int(settings.jitter) or None, start_date=first
-                ),
-                args=[feed.id],
-                id=job_id,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=int(interval),
-            )
+            busy = feed.id in self._queued or feed.id in self._running
+            if self.scheduler.get_job(job_id) is None and not busy:
+                self._plan(feed.id, feed.next_poll_at)
+
+    def _replan(self, feed_ids: Iterable[int]) -> None:
+        """After a cycle: each feed it was about gets a job at its newly stored next poll."""
+        ids = set(feed_ids)
+        if not ids:
+            return
+        rows = {f.id: f for f in self.radar.store.list_feeds(include_disabled=False)}
+        for feed_id in ids:
+            feed = rows.get(feed_id)
+            if feed is not None:
+                self._plan(feed_id, feed.next_poll_at)
+            elif (job := self.scheduler.get_job(f"feed-{feed_id}")) is not None:
+                job.remove()
+
+    def _plan(self, feed_id: int, when: datetime | None) -> None:
+        self.scheduler.add_job(
+            self._feed_job,
+            DateTrigger(run_date=when or self.radar.clock()),
+            args=[feed_id],
+            id=f"feed-{feed_id}",
+            replace_existing=True,
+            misfire_grace_time=None,  # a time missed while the loop was busy still polls
+        )
 
     def add_digest_jobs(self) -> None:
         """A cron job per chat output with a [outputs.digest] schedule, in its own time zone."""
@@ -118,10 +134,16 @@ class FeedScheduler:
             await asyncio.sleep(BATCH_WINDOW)
             self._wake.clear()
             queued, self._queued = self._queued, set()
+            self._running = queued
             try:
                 await self.cycle(queued)
             except Exception:  # one bad cycle must not stop the service; the next job retries
                 log.exception("poll cycle failed")
+            try:
+                self._replan(queued)
+            except Exception:  # the store is unreachable: the periodic sync plans them again
+                log.exception("could not plan the next polls")
+            self._running = set()
 
     async def cycle(self, feed_ids: set[int] | None) -> None:
         now = self.radar.clock()

@@ -98,21 +98,42 @@ class FeedSuccess:
     warning: str | None = None
 
 
+def _bound(column: Any) -> Any:
+    return bindparam(f"b_{column.name}", type_=column.type)
+
+
+# One statement for every successful poll (built once: a cold cycle runs it per feed).
+_FEED_SUCCESS = (
+    update(feeds)
+    .where(feeds.c.id == bindparam("b_id"))
+    .values(
+        last_polled_at=_bound(feeds.c.last_polled_at),
+        last_ok_at=_bound(feeds.c.last_polled_at),
+        next_poll_at=_bound(feeds.c.next_poll_at),
+        etag=_bound(feeds.c.etag),
+        last_modified=_bound(feeds.c.last_modified),
+        error_count=0,
+        last_error=_bound(feeds.c.last_error),
+        fetch_url=func.coalesce(_bound(feeds.c.fetch_url), feeds.c.fetch_url),
+        name=func.coalesce(feeds.c.name, _bound(feeds.c.name)),
+    )
+)
+
+
 def _apply_success(conn: Connection, feed_id: int, success: FeedSuccess) -> None:
-    values: dict[str, Any] = {
-        "last_polled_at": success.now,
-        "last_ok_at": success.now,
-        "next_poll_at": success.next_poll,
-        "etag": success.etag,
-        "last_modified": success.last_modified,
-        "error_count": 0,
-        "last_error": success.warning,
-    }
-    if success.fetch_url:
-        values["fetch_url"] = success.fetch_url
-    if success.feed_title:
-        values["name"] = func.coalesce(feeds.c.name, success.feed_title[:200])
-    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+    conn.execute(
+        _FEED_SUCCESS,
+        {
+            "b_id": feed_id,
+            "b_last_polled_at": success.now,
+            "b_next_poll_at": success.next_poll,
+            "b_etag": success.etag,
+            "b_last_modified": success.last_modified,
+            "b_last_error": success.warning,
+            "b_fetch_url": success.fetch_url or None,
+            "b_name": success.feed_title[:200] if success.feed_title else None,
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +143,17 @@ class NewItem:
     entry: Entry
     understanding: Understanding
     alertable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeedIngest:
+    """One feed's successful poll, ready to store."""
+
+    feed_id: int
+    source: str
+    new: tuple[NewItem, ...]
+    now: datetime
+    success: FeedSuccess | None = None
 
 
 @dataclass(slots=True)
@@ -397,11 +429,8 @@ class Store:
             for start in range(0, len(key_list), 500):
                 chunk = key_list[start : start + 500]
                 known.update(
-                    conn.execute(
-                        select(items.c.item_key).where(
-                            items.c.feed_id == feed_id, items.c.item_key.in_(chunk)
-                        )
-                    ).scalars()
+                    key
+                    for _id, key in conn.execute(_ITEM_IDS, {"b_feed": feed_id, "b_keys": chunk})
                 )
         seen: set[str] = set()
         fresh: list[Entry] = []
@@ -449,75 +478,155 @@ class Store:
         """Store new items, their verdicts and stories, queue deliveries and record the feed's
         poll, all in one transaction: an alert is in the outbox exactly when its story is in the
         database, and a feed's validators (ETag…) move on exactly when its items are stored."""
-        result = IngestResult()
-        if not new:
-            if success is not None:
-                self.record_success(feed_id, success)
-            return result
-        with self.engine.begin() as conn:
-            if success is not None:
-                _apply_success(conn, feed_id, success)
-            by_link = self._stories_by_link(conn, new)
-            # Only flagged news becomes a story (stories are what alerts, digests and threads are
-            # about); an unflagged item joins a story when it carries a known link. Negative ids are
-            # stories this batch creates.
-            assigned: list[int | None] = []
-            fresh: dict[int, list[NewItem]] = {}
-            for item in new:
-                entry, und = item.entry, item.understanding
-                story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
-                if story_id is None and und.labels:
-                    words, people, to_org = _cluster_key(entry, und)
-                    story_id = index.find(words, people, to_org, now, und.language)
-                    if story_id is None:
-                        story_id = -(len(fresh) + 1)
-                        index.add(StoryRef(story_id, words, people, to_org, now, und.language))
-                if story_id is not None:
-                    if story_id < 0:
-                        fresh.setdefault(story_id, []).append(item)
-                    for link in (entry.url, entry.guid):
-                        if link:
-                            by_link[link] = story_id
-                assigned.append(story_id)
-            real_ids = self._insert_new_stories(conn, feed_id, fresh, source, now)
-            index.rename(real_ids)
-            story_ids = [real_ids.get(sid, sid) if sid is not None else None for sid in assigned]
-            item_ids = self._insert_items(conn, feed_id, new, story_ids, now)
-            for temp_id, real_id in real_ids.items():
-                self._adopt_earlier_items(conn, real_id, fresh[temp_id])
-            result.new_items = len(item_ids)
-            result.new_stories = len(real_ids)
+        [outcome] = self.ingest_many(
+            [FeedIngest(feed_id, source, tuple(new), now, success)], destinations, index
+        )
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
-            to_route: list[tuple[int, StoryState]] = []
-            for temp_id, real_id in real_ids.items():
-                state = StoryState()
-                for item in fresh[temp_id]:
-                    state = state.merge(item.understanding, item.alertable)
-                to_route.append((real_id, state))
-            # Stories that name who moved: the ones the moves ledger hears about.
-            movers = [sid for sid, state in to_route if state.move and state.move.people]
-            created = set(real_ids.values())
-            old: dict[int, list[tuple[int, NewItem]]] = {}
-            for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
-                if sid is not None and sid not in created:
-                    old.setdefault(sid, []).append((iid, item))
-            for story_id, added in old.items():
-                before, state = self._update_story(conn, story_id, added, now, source)
-                if state.move and state.move.people:
-                    movers.append(story_id)
-                if state.topics != before.topics or state.alertable != before.alertable:
-                    to_route.append((story_id, state))  # newly flagged or newly alertable
-                result.followups_queued += self._queue_followups(
-                    conn, story_id, added, destinations, now
-                )
-            for story_id, state in to_route:
-                result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
-            added_to: dict[int, list[int]] = {}
-            for sid, iid in zip(story_ids, item_ids, strict=True):
-                if sid is not None:
-                    added_to.setdefault(sid, []).append(iid)
-            moves_ledger.record_stories(conn, {s: added_to.get(s, []) for s in movers}, now)
-        return result
+    def ingest_many(
+        self,
+        batch: Sequence[FeedIngest],
+        destinations: Sequence[Destination],
+        index: StoryIndex,
+    ) -> list[IngestResult | Exception]:
+        """Ingest several feeds' polls in one transaction (each as `ingest` would), so a cold
+        cycle pays one commit per batch instead of one per feed. If the batch fails, each feed is
+        retried in a transaction of its own: one feed's fault is that feed's alone, returned in
+        its place; the others are stored."""
+        try:
+            return list(self._ingest_together(batch, destinations, index))
+        except Exception as exc:
+            if len(batch) == 1:
+                return [exc]
+        outcomes: list[IngestResult | Exception] = []
+        for one in batch:
+            try:
+                outcomes.extend(self._ingest_together([one], destinations, index))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    def _ingest_together(
+        self, batch: Sequence[FeedIngest], destinations: Sequence[Destination], index: StoryIndex
+    ) -> list[IngestResult]:
+        results = [IngestResult() for _ in batch]
+        added: list[int] = []  # story ids put in the index, forgotten again if this rolls back
+        try:
+            with self.engine.begin() as conn:
+                for one, result in zip(batch, results, strict=True):
+                    if one.success is not None:
+                        _apply_success(conn, one.feed_id, one.success)
+                    if not one.new:
+                        continue
+                    # Another process on the database may have stored some of these items since
+                    # they were found new: after a write this transaction holds SQLite's write
+                    # lock, so what it reads now is final, and storing them again would break the
+                    # unique key.
+                    new = self._not_stored(conn, one.feed_id, one.new)
+                    if new:
+                        self._ingest(
+                            conn,
+                            one.feed_id,
+                            one.source,
+                            new,
+                            destinations,
+                            index,
+                            one.now,
+                            result,
+                            added,
+                        )
+        except BaseException:
+            index.discard(added)
+            raise
+        return results
+
+    def _ingest(
+        self,
+        conn: Connection,
+        feed_id: int,
+        source: str,
+        new: Sequence[NewItem],
+        destinations: Sequence[Destination],
+        index: StoryIndex,
+        now: datetime,
+        result: IngestResult,
+        added: list[int],
+    ) -> None:
+        by_link = self._stories_by_link(conn, new)
+        # Only flagged news becomes a story (stories are what alerts, digests and threads are
+        # about); an unflagged item joins a story when it carries a known link. Negative ids are
+        # stories this batch creates.
+        assigned: list[int | None] = []
+        fresh: dict[int, list[NewItem]] = {}
+        for item in new:
+            entry, und = item.entry, item.understanding
+            story_id = by_link.get(entry.url or "") or by_link.get(entry.guid or "")
+            if story_id is None and und.labels:
+                words, people, to_org = _cluster_key(entry, und)
+                story_id = index.find(words, people, to_org, now, und.language)
+                if story_id is None:
+                    story_id = -(len(fresh) + 1)
+                    index.add(StoryRef(story_id, words, people, to_org, now, und.language))
+                    added.append(story_id)
+            if story_id is not None:
+                if story_id < 0:
+                    fresh.setdefault(story_id, []).append(item)
+                for link in (entry.url, entry.guid):
+                    if link:
+                        by_link[link] = story_id
+            assigned.append(story_id)
+        real_ids = self._insert_new_stories(conn, feed_id, fresh, source, now)
+        index.rename(real_ids)
+        added.extend(real_ids.values())
+        story_ids = [real_ids.get(sid, sid) if sid is not None else None for sid in assigned]
+        item_ids = self._insert_items(conn, feed_id, new, story_ids, now)
+        self._adopt_earlier_items(conn, {real_ids[t]: group for t, group in fresh.items()})
+        result.new_items = len(item_ids)
+        result.new_stories = len(real_ids)
+
+        to_route: list[tuple[int, StoryState]] = []
+        for temp_id, real_id in real_ids.items():
+            state = StoryState()
+            for item in fresh[temp_id]:
+                state = state.merge(item.understanding, item.alertable)
+            to_route.append((real_id, state))
+        # Stories that name who moved: the ones the moves ledger hears about.
+        movers = [sid for sid, state in to_route if state.move and state.move.people]
+        created = set(real_ids.values())
+        old: dict[int, list[tuple[int, NewItem]]] = {}
+        for sid, iid, item in zip(story_ids, item_ids, new, strict=True):
+            if sid is not None and sid not in created:
+                old.setdefault(sid, []).append((iid, item))
+        for story_id, joined in old.items():
+            before, state = self._update_story(conn, story_id, joined, now, source)
+            if state.move and state.move.people:
+                movers.append(story_id)
+            if state.topics != before.topics or state.alertable != before.alertable:
+                to_route.append((story_id, state))  # newly flagged or newly alertable
+            result.followups_queued += self._queue_followups(
+                conn, story_id, joined, destinations, now
+            )
+        for story_id, state in to_route:
+            result.alerts_queued += self._queue_alerts(conn, story_id, state, destinations, now)
+        added_to: dict[int, list[int]] = {}
+        for sid, iid in zip(story_ids, item_ids, strict=True):
+            if sid is not None:
+                added_to.setdefault(sid, []).append(iid)
+        moves_ledger.record_stories(conn, {s: added_to.get(s, []) for s in movers}, now)
+
+    @staticmethod
+    def _not_stored(conn: Connection, feed_id: int, new: Sequence[NewItem]) -> list[NewItem]:
+        """The items not stored yet, each key once (its first occurrence in the feed)."""
+        keys = [item_key(n.entry) for n in new]
+        seen = set(_item_ids(conn, feed_id, keys))
+        out = []
+        for n, key in zip(new, keys, strict=True):
+            if key not in seen:
+                seen.add(key)
+                out.append(n)
+        return out
 
     @staticmethod
     def _stories_by_link(conn: Connection, new: Sequence[NewItem]) -> dict[str, int]:
@@ -527,30 +636,46 @@ class Store:
         found: dict[str, int] = {}
         for start in range(0, len(links), 400):
             chunk = links[start : start + 400]
-            query = select(items.c.url, items.c.guid, items.c.story_id).where(
-                or_(items.c.url.in_(chunk), items.c.guid.in_(chunk))
-            )
-            for row in conn.execute(query):
-                for link in (row.url, row.guid):
-                    if link in chunk:
-                        found.setdefault(link, row.story_id)
+            wanted = set(chunk)
+            for url, guid, story_id in conn.execute(_STORIES_BY_LINK, {"b_links": chunk}):
+                for link in (url, guid):
+                    if link in wanted:
+                        found.setdefault(link, story_id)
         return found
 
     @staticmethod
-    def _adopt_earlier_items(conn: Connection, story_id: int, group: list[NewItem]) -> None:
-        """Items seen before without a story (they were not flagged) that carry this story's links."""
-        links = [link for n in group for link in (n.entry.url, n.entry.guid) if link]
-        adopted = conn.execute(
-            update(items)
-            .where(items.c.story_id.is_(None), or_(items.c.url.in_(links), items.c.guid.in_(links)))
-            .values(story_id=story_id)
-        ).rowcount
-        if adopted:
-            conn.execute(
-                update(stories)
-                .where(stories.c.id == story_id)
-                .values(item_count=stories.c.item_count + adopted)
-            )
+    def _adopt_earlier_items(conn: Connection, groups: dict[int, list[NewItem]]) -> None:
+        """Items seen before without a story (they were not flagged) that carry the links of the
+        stories this feed's items created, in one pass per feed.
+
+        Looked up by the url and guid indexes alone: with "story_id IS NULL" in the same WHERE,
+        SQLite walks the story_id index instead, which holds every story-less item ever stored."""
+        story_of: dict[str, int] = {}
+        for story_id, group in groups.items():
+            for n in group:
+                for link in (n.entry.url, n.entry.guid):
+                    if link:
+                        story_of.setdefault(link, story_id)
+        if not story_of:
+            return
+        links = list(story_of)
+        adopt: dict[int, int] = {}
+        for query in _ITEMS_BY_URL, _ITEMS_BY_GUID:
+            for start in range(0, len(links), 400):
+                chunk = links[start : start + 400]
+                for item_id, link, story_id in conn.execute(query, {"b_links": chunk}):
+                    if story_id is None:
+                        adopt.setdefault(item_id, story_of[link])
+        if not adopt:
+            return
+        conn.execute(
+            _ADOPT_ITEM,
+            [{"b_item": item_id, "b_story": story_id} for item_id, story_id in adopt.items()],
+        )
+        counts: dict[int, int] = {}
+        for story_id in adopt.values():
+            counts[story_id] = counts.get(story_id, 0) + 1
+        conn.execute(_COUNT_ADOPTED, [{"b_story": sid, "b_count": n} for sid, n in counts.items()])
 
     @staticmethod
     def _insert_new_stories(
@@ -602,7 +727,7 @@ class Store:
             for n, sid, key in zip(new, story_ids, keys, strict=True)
         ]
         _bulk_insert(conn, items, rows)
-        by_key = _ids_by(conn, items.c.id, items.c.item_key, keys, items.c.feed_id == feed_id)
+        by_key = _item_ids(conn, feed_id, keys)
         ids = [by_key[key] for key in keys]
         verdict_rows = [
             {
@@ -610,7 +735,7 @@ class Store:
                 "topic": v.topic,
                 "score": v.score,
                 "flagged": v.flagged,
-                "reasons": list(v.reasons),
+                "reasons": v.reasons,  # a tuple: stored as a JSON list, memoised while converted
                 "model": MODEL_NAME,
             }
             for item_id, n in zip(ids, new, strict=True)
@@ -627,7 +752,7 @@ class Store:
         now: datetime,
         source: str,
     ) -> tuple[StoryState, StoryState]:
-        row = conn.execute(select(stories).where(stories.c.id == story_id)).one()
+        row = conn.execute(_STORY_BY_ID, {"b_id": story_id}).one()
         state = StoryState(
             topics=frozenset(row.topics or []),
             scores=tuple(sorted((row.scores or {}).items())),
@@ -640,12 +765,15 @@ class Store:
         for _item_id, item in added:
             state = state.merge(item.understanding, item.alertable)
         values = _state_values(state)
-        values.update(last_seen_at=now, item_count=row.item_count + len(added))
+        values.update(
+            last_seen_at=now,
+            item_count=row.item_count + len(added),
+            title_key=row.title_key,
+            source=source if _publisher_copy(conn, row, added) else row.source,
+        )
         if state.topics and not row.title_key:
             values["title_key"] = " ".join(sorted(title_words(row.title)))
-        if _publisher_copy(conn, row, added):
-            values["source"] = source
-        conn.execute(update(stories).where(stories.c.id == story_id).values(**values))
+        conn.execute(_UPDATE_STORY, {"b_id": story_id, **{f"b_{k}": v for k, v in values.items()}})
         return before, state
 
     @staticmethod
@@ -675,13 +803,15 @@ class Store:
         threaded = {d.key for d in destinations if d.followups}
         if not threaded:
             return 0
-        alerted = set(
-            conn.execute(
-                select(deliveries.c.destination).where(
-                    deliveries.c.story_id == story_id, deliveries.c.kind == "alert"
-                )
+        # By the alerts' dedupe keys, which are unique and indexed (nothing else on deliveries
+        # leads to a story's rows without reading the whole outbox).
+        keys = {_delivery(story_id, key, "alert", None, now)["dedupe_key"]: key for key in threaded}
+        alerted = {
+            keys[found]
+            for found in conn.execute(
+                select(deliveries.c.dedupe_key).where(deliveries.c.dedupe_key.in_(list(keys)))
             ).scalars()
-        )
+        }
         rows = [
             _delivery(story_id, key, "followup", item_id, now)
             for key in sorted(threaded & alerted)
@@ -1164,15 +1294,102 @@ def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
         processors = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in order]
         _COMPILED_INSERTS[key] = (compiled.string, processors, compiled.positional)
     sql, processors, positional = _COMPILED_INSERTS[key]
-    converted = [
-        [row[n] if p is None or row[n] is None else p(row[n]) for n, p in processors]
-        for row in rows
-    ]
+    columns = [_converted([row[n] for row in rows], p) for n, p in processors]
     if positional:
-        conn.exec_driver_sql(sql, [tuple(values) for values in converted])
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
     else:  # pragma: no cover - named paramstyles (PostgreSQL drivers)
         names_order = [n for n, _ in processors]
-        conn.exec_driver_sql(sql, [dict(zip(names_order, v, strict=True)) for v in converted])
+        conn.exec_driver_sql(
+            sql, [dict(zip(names_order, v, strict=True)) for v in zip(*columns, strict=True)]
+        )
+
+
+def _converted(values: list[Any], processor: Callable[[Any], Any] | None) -> list[Any]:
+    """A column's values through its type's bind processor, each distinct value once: a batch
+    repeats most of them (its poll time, empty reasons, flags), and converting a datetime or
+    encoding JSON costs more than the insert itself."""
+    if processor is None:
+        return values
+    memo: dict[Any, Any] = {}
+    out: list[Any] = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            done = memo.get(value, _MISSING)
+        except TypeError:  # unhashable (a list): converted every time
+            out.append(processor(value))
+            continue
+        if done is _MISSING:
+            done = memo[value] = processor(value)
+        out.append(done)
+    return out
+
+
+_MISSING = object()
+
+
+_STORY_BY_ID = select(stories).where(stories.c.id == bindparam("b_id"))
+_UPDATE_STORY = (
+    update(stories)
+    .where(stories.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: _bound(stories.c[name])
+            for name in (
+                "flagged",
+                "topics",
+                "scores",
+                "reasons",
+                "move",
+                "people",
+                "summary",
+                "alertable",
+                "last_seen_at",
+                "item_count",
+                "title_key",
+                "source",
+            )
+        }
+    )
+)
+# The hot statements of ingest, built once: an IN list of literal values costs SQLAlchemy a bound
+# parameter object and a cache-key entry per value, on every call.
+_ITEM_IDS = select(items.c.id, items.c.item_key).where(
+    items.c.feed_id == bindparam("b_feed"),
+    items.c.item_key.in_(bindparam("b_keys", expanding=True)),
+)
+_STORIES_BY_LINK = select(items.c.url, items.c.guid, items.c.story_id).where(
+    or_(
+        items.c.url.in_(bindparam("b_links", expanding=True)),
+        items.c.guid.in_(bindparam("b_links", expanding=True)),
+    )
+)
+_ITEMS_BY_URL = select(items.c.id, items.c.url, items.c.story_id).where(
+    items.c.url.in_(bindparam("b_links", expanding=True))
+)
+_ITEMS_BY_GUID = select(items.c.id, items.c.guid, items.c.story_id).where(
+    items.c.guid.in_(bindparam("b_links", expanding=True))
+)
+_ADOPT_ITEM = (
+    update(items).where(items.c.id == bindparam("b_item")).values(story_id=bindparam("b_story"))
+)
+_COUNT_ADOPTED = (
+    update(stories)
+    .where(stories.c.id == bindparam("b_story"))
+    .values(item_count=stories.c.item_count + bindparam("b_count"))
+)
+
+
+def _item_ids(conn: Connection, feed_id: int, keys: Sequence[str]) -> dict[str, int]:
+    """The ids of this feed's stored items among these keys."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        for row_id, key in conn.execute(_ITEM_IDS, {"b_feed": feed_id, "b_keys": chunk}):
+            found[key] = int(row_id)
+    return found
 
 
 def _ids_by(

@@ -63,3 +63,34 @@ async def test_flagged_stories_alert_once_and_304_after(
         assert len(conn.execute(select(deliveries.c.id)).all()) == 2
         assert len(conn.execute(select(stories.c.id).where(stories.c.flagged.is_(True))).all()) == 2
         assert conn.execute(select(feeds.c.error_count)).scalar_one() == 0
+
+
+async def test_the_kept_story_index_learns_stories_another_process_created(
+    feed_server, radar_factory, tmp_path: Path
+) -> None:
+    """`radar run` keeps its story index across cycles; a story a manual `radar poll` (another
+    process on the database) created meanwhile must still absorb the same news."""
+    quiet = feed_server.add("/quiet.xml", body=rss([Item(FOOTBALL.title, FOOTBALL.link)]))
+    first = feed_server.add(
+        "/a.xml", body=rss([Item(META_HIRE.title, META_HIRE.link, published=recent())])
+    )
+    same = Item(
+        "OpenAI's Jason Wei and Hyung Won Chung join Meta's Superintelligence Lab",
+        "https://elsewhere.example/wei-chung",
+        published=recent(),
+    )
+    second = feed_server.add("/b.xml", body=rss([same]))
+    urls = [feed_server.url(p) for p in ("/quiet.xml", "/a.xml", "/b.xml")]
+    service, manual = radar_factory(urls), radar_factory(urls)
+    by_url = {f.url: f for f in service.store.list_feeds()}
+
+    await service.poll([by_url[urls[0]]])  # the service's index is loaded, still empty
+    await manual.poll([by_url[urls[1]]])  # the other process creates the story
+    await service.poll([by_url[urls[2]]])  # the same news from another outlet
+
+    assert quiet.hits and first.hits and second.hits
+    with service.store.engine.connect() as conn:
+        flagged = conn.execute(select(stories.c.id, stories.c.item_count)).all()
+        story_ids = set(conn.execute(select(items.c.story_id)).scalars()) - {None}
+    assert len(flagged) == 1 and flagged[0].item_count == 2, flagged
+    assert story_ids == {flagged[0].id}

@@ -119,3 +119,22 @@ def test_story_state_keeps_the_best_scores_and_all_flagged_topics() -> None:
     assert dict(state.scores) == {"talent_war": 0.8, "agi": 0.9}
     assert dict(state.reasons) == {"talent_war": ("tw reason",), "agi": ("agi reason",)}
     assert state.alertable and state.move is not None
+
+
+def test_next_poll_counts_from_when_the_poll_was_due() -> None:
+    from bot.core.schedule import next_on_schedule
+
+    rng = random.Random(1)
+    due = NOW - timedelta(seconds=1.4)  # polled late: the batch window and the fetch itself
+    assert next_on_schedule(due, NOW, 60, 0, rng) == due + timedelta(seconds=60)
+    # Far behind (the service was down), ahead (a manual poll) or never planned: from now.
+    assert next_on_schedule(NOW - timedelta(hours=2), NOW, 60, 0, rng) == NOW + timedelta(
+        seconds=60
+    )
+    assert next_on_schedule(NOW + timedelta(seconds=30), NOW, 60, 0, rng) == NOW + timedelta(
+        seconds=60
+    )
+    assert next_on_schedule(None, NOW, 60, 0, rng) == NOW + timedelta(seconds=60)
+    for _ in range(20):
+        nxt = next_on_schedule(due, NOW, 60, 10, rng)
+        assert due + timedelta(seconds=60) <= nxt <= due + timedelta(seconds=70)
