@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, distinct, func, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from bot.core.entities import (
@@ -31,6 +30,7 @@ from bot.core.talent import (
     ledger_people,
     same_move,
 )
+from bot.store.dialect import insert_ignore
 from bot.store.schema import (
     feeds,
     items,
@@ -79,18 +79,6 @@ def _new_id(key: Any) -> int:
     assert key is not None
     return int(key[0])
 
-
-def _insert_ignore(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    stmt: Any
-    if conn.dialect.name == "sqlite":
-        stmt = sqlite_insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - PostgreSQL comes later; its dialect has the same construct
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table).on_conflict_do_nothing()
-    conn.execute(stmt, list(rows))
 
 
 class _Entities:
@@ -166,7 +154,7 @@ class _Entities:
         return int(oid), org
 
     def _alias(self, table: Any, column: str, owner: int, key: str, origin: str) -> None:
-        _insert_ignore(self.conn, table, [{column: owner, "alias_key": key, "origin": origin}])
+        insert_ignore(self.conn, table, [{column: owner, "alias_key": key, "origin": origin}])
 
 
 def record_stories(
@@ -248,7 +236,7 @@ def record_stories(
                 recorded += 1
             else:
                 _fill_ends(conn, move_id, origin, dest, published)
-            _insert_ignore(conn, move_sources, [{"move_id": move_id, **s} for s in sources])
+            insert_ignore(conn, move_sources, [{"move_id": move_id, **s} for s in sources])
             _rescore(conn, move_id)
     return recorded
 
@@ -294,7 +282,7 @@ def _add_new_sources(
         for move_id in moves_of[story_id]
         for source in sources.get(story_id, [])
     ]
-    _insert_ignore(conn, move_sources, rows)
+    insert_ignore(conn, move_sources, rows)
     return {row["move_id"] for row in rows}, set(wanted)
 
 
@@ -562,7 +550,7 @@ def _org_by_name(conn: Connection, name: str, now: datetime) -> int:
                 insert(orgs).values(name=org.name, key=org.key, created_at=now)
             ).inserted_primary_key
         )
-        _insert_ignore(conn, org_aliases, [{"org_id": oid, "alias_key": org.key, "origin": "fix"}])
+        insert_ignore(conn, org_aliases, [{"org_id": oid, "alias_key": org.key, "origin": "fix"}])
     return int(oid)
 
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from bot.chat.replies import Coverage
@@ -33,6 +32,7 @@ from bot.errors import ConfigError
 from bot.settings import sqlite_url_problem
 from bot.store import ledger as moves_ledger
 from bot.store import migrate
+from bot.store.dialect import insert_ignore
 from bot.store.health import storage_message
 from bot.store.schema import (
     deliveries,
@@ -222,20 +222,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _insert_ignore(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert rows, skipping those that break a unique constraint; returns how many went in."""
-    if not rows:
-        return 0
-    stmt: Any
-    if conn.dialect.name == "sqlite":
-        stmt = sqlite_insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - PostgreSQL comes later; its dialect has the same construct
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table).on_conflict_do_nothing()
-    return int(conn.execute(stmt, list(rows)).rowcount or 0)
-
-
 class Store:
     """SQL repository over SQLAlchemy Core; SQLite (WAL) by default."""
 
@@ -303,8 +289,8 @@ class Store:
                 for url, (name, lang, interval, enabled) in wanted.items()
                 if url not in existing and url not in elsewhere
             ]
-            if added:
-                conn.execute(insert(feeds), added)
+            # Another Radar starting on this database may add the same feeds at the same moment.
+            insert_ignore(conn, feeds, added)
             for url, (name, lang, interval, enabled) in wanted.items():
                 reason = None if enabled else "disabled in config"
                 row = existing.get(url)
@@ -787,7 +773,7 @@ class Store:
         if not (state.alertable and state.topics):
             return 0
         targets = route(state.topics, dict(state.scores), destinations)
-        return _insert_ignore(
+        return insert_ignore(
             conn, deliveries, [_delivery(story_id, d.key, "alert", None, now) for d in targets]
         )
 
@@ -817,7 +803,7 @@ class Store:
             for key in sorted(threaded & alerted)
             for item_id, _ in added
         ]
-        return _insert_ignore(conn, deliveries, rows)
+        return insert_ignore(conn, deliveries, rows)
 
     # -- outbox -------------------------------------------------------------------------------
 
@@ -1124,7 +1110,7 @@ class Store:
 
     def mute(self, platform: str, channel: str, source: str, user: str) -> None:
         with self.engine.begin() as conn:
-            _insert_ignore(
+            insert_ignore(
                 conn,
                 mutes,
                 [
@@ -1150,7 +1136,7 @@ class Store:
         when the service restarts within the slot or two processes share the database."""
         with self.engine.begin() as conn:
             return bool(
-                _insert_ignore(
+                insert_ignore(
                     conn,
                     digest_runs,
                     [{"destination": destination, "slot": slot, "created_at": _now()}],
