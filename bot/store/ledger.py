@@ -379,32 +379,42 @@ def _rescore(conn: Connection, *move_ids: int) -> None:
 
 
 def _rescore_where(conn: Connection, condition: Any) -> None:
-    """Recompute the confidence of the moves that match from their ends and their outlets (one
-    query, and an update only where the score changed: it stops changing once well sourced)."""
+    """Recompute the confidence of the moves that match from their ends and their outlets, and
+    their date: the earliest publication among their sources, whichever outlet arrived first
+    (one query, and an update only where something changed: it settles once well sourced)."""
+    earliest = func.min(move_sources.c.published_at)
     query = (
         select(
             moves.c.id,
             moves.c.from_org_id,
             moves.c.to_org_id,
             moves.c.confidence,
+            moves.c.published_at,
             func.count(distinct(move_sources.c.outlet)),
+            earliest,
         )
         .select_from(moves.outerjoin(move_sources, move_sources.c.move_id == moves.c.id))
         .where(condition)
-        .group_by(moves.c.id, moves.c.from_org_id, moves.c.to_org_id, moves.c.confidence)
+        .group_by(
+            moves.c.id,
+            moves.c.from_org_id,
+            moves.c.to_org_id,
+            moves.c.confidence,
+            moves.c.published_at,
+        )
     )
-    changed = []
-    for mid, src, dst, old, outlets in conn.execute(query):
+    scores, dates = [], []
+    for mid, src, dst, old, published, outlets, first in conn.execute(query):
         score = confidence(src is not None, dst is not None, int(outlets))
         if score != old:
-            changed.append({"mid": mid, "score": score})
-    if changed:
-        stmt = (
-            update(moves)
-            .where(moves.c.id == bindparam("mid"))
-            .values(confidence=bindparam("score"))
-        )
-        conn.execute(stmt, changed)
+            scores.append({"mid": mid, "score": score})
+        if first is not None and first < published:
+            dates.append({"mid": mid, "first": first})
+    where = moves.c.id == bindparam("mid")
+    if scores:
+        conn.execute(update(moves).where(where).values(confidence=bindparam("score")), scores)
+    if dates:
+        conn.execute(update(moves).where(where).values(published_at=bindparam("first")), dates)
 
 
 class Ledger:

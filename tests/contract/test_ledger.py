@@ -115,6 +115,17 @@ def test_the_move_date_is_the_publication_date_not_when_radar_saw_it(store: Stor
     assert move.published_at == published
 
 
+def test_an_earlier_report_arriving_later_moves_the_date_back(store: Store) -> None:
+    move = Move(("Jane Roe",), "OpenAI", "Meta", None, "hire")
+    first_seen = report("Meta hires OpenAI's Jane Roe", "https://a/1", move, NOW)
+    poll(store, "Aggregator", [first_seen])
+    earlier = NOW - timedelta(hours=5)  # the outlet that broke the news, polled later
+    poll(store, "TechWire", [report("Meta hires OpenAI's Jane Roe", "https://t/1", move, earlier)])
+    (recorded,) = store.ledger.moves(NOW - timedelta(days=1))
+    assert len(recorded.sources) == 2
+    assert recorded.published_at == earlier
+
+
 def test_a_story_split_by_clustering_still_adds_to_the_same_move(store: Store) -> None:
     """Two stories (the departure, days later the hire) of one person are one ledger row."""
     leave = Move(("Dr Jane Roe",), "OpenAI", None, None, "departure")
