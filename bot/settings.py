@@ -74,7 +74,7 @@ def _file_kind_problem(path: Path, special_ok: bool = False) -> str | None:
     except FileNotFoundError:
         return None
     except NotADirectoryError:
-        return f"{_nearest_file(path)} is a file, not a folder"
+        return f"{nearest_existing(path)} is a file, not a folder"
     except OSError as exc:
         return f"{path}: {exc.strerror}"
     if stat.S_ISDIR(mode):
@@ -85,7 +85,7 @@ def _file_kind_problem(path: Path, special_ok: bool = False) -> str | None:
     return None
 
 
-def _nearest_file(path: Path) -> Path:
+def nearest_existing(path: Path) -> Path:
     """Path itself or its nearest ancestor that exists (to name a file standing where a folder should)."""
     for candidate in (path, *path.parents):
         if candidate.exists():
@@ -98,7 +98,7 @@ def folder_problem(path: Path) -> str | None:
     folder = path.expanduser().absolute().parent
     if folder.is_dir():
         return None
-    existing = _nearest_file(folder)
+    existing = nearest_existing(folder)
     if existing.exists() and not existing.is_dir():
         return f"{existing} is a file, not a folder"
     return f"folder {folder} does not exist; create it or change the path"
@@ -256,7 +256,7 @@ class JsonlOutput(_Strict):
     def _writable_file(cls, value: Path) -> Path:
         problem = _file_kind_problem(value, special_ok=True)
         if problem is None and not value.exists():
-            existing = _nearest_file(value.absolute())
+            existing = nearest_existing(value.absolute())
             if existing.exists() and not existing.is_dir():
                 problem = f"{existing} is a file, not a folder"
         if problem:
@@ -611,7 +611,7 @@ def environment_problems(settings: Settings) -> list[str]:
             if problem := _file_kind_problem(out.path):
                 problems.append(f"{where}outputs[{i}].path: {problem}")
                 continue
-            existing = _nearest_file(out.path.absolute())
+            existing = nearest_existing(out.path.absolute())
             target = out.path if out.path.exists() else existing
             if not os.access(target, os.W_OK):
                 problems.append(f"{where}outputs[{i}].path: {target} is not writable by this user")

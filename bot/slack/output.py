@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,59 +143,58 @@ class SlackChannelOutput:
         if self.chat_channel is not None:
             return self.chat_channel
         name = self.channel.removeprefix("#")
-        cursor: str | None = None
-        for _ in range(LIST_PAGES):
-            try:
-                page = await self.client.conversations_list(
-                    types="public_channel,private_channel",
-                    exclude_archived=True,
-                    limit=LIST_PAGE,
-                    cursor=cursor,
-                )
-            except SlackApiError as exc:
-                if _refused_for_scope(exc):
-                    self._warn_unchecked()
-                    return None
-                raise self.problems.failed(self._error(exc)) from None
+        pages = self._pages(
+            "conversations_list",
+            LIST_PAGES,
+            types="public_channel,private_channel",
+            exclude_archived=True,
+            limit=LIST_PAGE,
+        )
+        async for page in pages:
             for channel in page.get("channels") or []:
                 if channel.get("name") == name:
                     self.chat_channel = str(channel["id"])
                     return self.chat_channel
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if cursor is None:
-                break
         return None
 
     async def _search(
         self, method: str, channel: str, key: DeliveryKey, **kwargs: Any
     ) -> str | None:
         """The ts of the message carrying `key`, within a bounded number of history pages."""
-        cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            try:
-                page = await getattr(self.client, method)(
-                    channel=channel,
-                    include_all_metadata=True,
-                    limit=HISTORY_PAGE,
-                    cursor=cursor,
-                    **kwargs,
-                )
-            except SlackApiError as exc:
-                if _refused_for_scope(exc):
-                    # Without channels:history nothing can be checked: better twice than never.
-                    self._warn_unchecked()
-                    return None
-                raise self.problems.failed(self._error(exc)) from None
+        pages = self._pages(
+            method,
+            HISTORY_PAGES,
+            channel=channel,
+            include_all_metadata=True,
+            limit=HISTORY_PAGE,
+            **kwargs,
+        )
+        async for page in pages:
             for message in page.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") == EVENT_TYPE and key.matches(
                     metadata.get("event_payload")
                 ):
                     return str(message["ts"])
+        return None
+
+    async def _pages(self, method: str, most: int, **kwargs: Any) -> AsyncIterator[Any]:
+        """At most `most` pages of a paginated Web API method. A refused scope ends the walk
+        after one warning: without channels:history (or :read) nothing can be checked, and
+        better twice than never."""
+        cursor: str | None = None
+        for _ in range(most):
+            try:
+                page = await getattr(self.client, method)(cursor=cursor, **kwargs)
+            except SlackApiError as exc:
+                if _refused_for_scope(exc):
+                    self._warn_unchecked()
+                    return
+                raise self.problems.failed(self._error(exc)) from None
+            yield page
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
-                return None
-        return None
+                return
 
     def _warn_unchecked(self) -> None:
         if not self._unchecked_logged:

@@ -5,12 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
-def _nearest_existing(path: Path) -> Path:
-    for candidate in (path, *path.parents):
-        if candidate.exists():
-            return candidate
-    return path
+from bot.settings import nearest_existing
 
 
 def writable_folder_problem(folder: Path) -> str | None:
@@ -18,7 +13,7 @@ def writable_folder_problem(folder: Path) -> str | None:
     if "\x00" in str(folder):
         return "the path contains a NUL byte"
     folder = folder.expanduser().absolute()
-    existing = _nearest_existing(folder)
+    existing = nearest_existing(folder)
     if not existing.is_dir():
         kind = "a file" if existing.is_file() else "not a folder"
         return f"{existing} is {kind}; give a folder"
