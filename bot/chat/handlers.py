@@ -7,7 +7,7 @@ acknowledge, render and send. Nothing here imports a chat SDK.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.chat import talent
@@ -347,7 +347,7 @@ class Handlers:
             ("Feeds", f"{len(feeds) - len(failing)} healthy, {len(failing)} failing"),
             ("Last poll", _when(last_poll, now)),
             ("Alerts today (UTC)", str(self.store.sent_since(midnight))),
-            ("Waiting in the outbox", str(self.store.delivery_counts().get("pending", 0))),
+            ("Waiting in the outbox", str(_waiting(self.store.delivery_counts()))),
         ]
         fields += [(f"Failing: {f.display_name}", f.last_error or "error") for f in failing[:5]]
         problems = self.store.delivery_problems(now - timedelta(days=1))
@@ -468,3 +468,8 @@ def _when(value: datetime | None, now: datetime) -> str:
         return "never"
     minutes = int((now - value).total_seconds() // 60)
     return f"{value:%Y-%m-%d %H:%M} UTC ({minutes} min ago)" if minutes >= 0 else f"{value:%H:%M}"
+
+
+def _waiting(counts: Mapping[str, int]) -> int:
+    # 'sending' rows wait too: claimed right now, or left in doubt by a sender that died.
+    return counts.get("pending", 0) + counts.get("sending", 0)

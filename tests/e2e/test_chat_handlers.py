@@ -171,6 +171,14 @@ async def test_status_and_why(polled: Radar) -> None:
     assert fields["Last poll"] != "never"
     assert "Usage" in words(await run(handlers, "status now"))
 
+    # A row a sender claimed (or left in doubt when it died) still waits in the outbox.
+    waiting = int(fields["Waiting in the outbox"])
+    now = datetime.now(UTC)
+    [row, *_] = polled.store.pending_deliveries(now + timedelta(days=1))
+    assert waiting >= 1 and polled.store.claim(row.id, "a-sender-that-died", now, timedelta(hours=1))
+    again = dict((await run(handlers, "status")).fields)
+    assert int(again["Waiting in the outbox"]) == waiting
+
     why = await run(handlers, f"why {META_HIRE.link}")
     text = words(why)
     assert "Talent war" in text and "flagged" in text and "OpenAI → Meta" in text
