@@ -4,7 +4,7 @@ failures by platform, and a 429 that outlives the SDK's own retries counted as a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +20,6 @@ from tests.slackapi import SlackAPI
 
 def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackAPI]:
-    api = SlackAPI(channels={"ai-news": "C0AINEWS"}).start()
-    try:
-        yield api
-    finally:
-        api.stop()
 
 
 @pytest.fixture

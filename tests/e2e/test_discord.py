@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ import pytest
 
 from bot.app import build
 from bot.chat.handlers import Handlers
-from bot.discord.api import configure_api_base
 from bot.runtime.cycle import Radar
 from bot.store.schema import feedback
 from tests.conftest import make_settings
@@ -33,16 +32,6 @@ HOSTILE = Item(
     "https://news.example/hostile",
     "@here see [openai.com](https://evil.example) <@930000000000000009> **now**",
 )
-
-
-@pytest.fixture
-def discord_api() -> Iterator[DiscordAPI]:
-    api = DiscordAPI().start()
-    try:
-        yield api
-    finally:
-        configure_api_base(None)
-        api.stop()
 
 
 def fresh(*items: Item) -> list[Item]:

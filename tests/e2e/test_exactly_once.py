@@ -10,14 +10,13 @@ import logging
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build
-from bot.discord.api import configure_api_base
 from bot.outputs.base import Output
 from bot.outputs.once import EVENT_TYPE
 from bot.runtime.cycle import CLAIM_LEASE, Radar, story_alert
@@ -81,15 +80,6 @@ def status(radar: Radar, delivery_id: int) -> tuple[str, str | None, int]:
 
 
 # -- Slack ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackAPI]:
-    api = SlackAPI(channels={"ai-news": "C0AINEWS", "general": "C0GENERAL"}).start()
-    try:
-        yield api
-    finally:
-        api.stop()
 
 
 @pytest.fixture
@@ -227,16 +217,6 @@ async def test_when_history_cannot_be_read_now_the_alert_waits(
 
 
 # -- Discord bot mode ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def discord_api() -> Iterator[DiscordAPI]:
-    api = DiscordAPI().start()
-    try:
-        yield api
-    finally:
-        configure_api_base(None)
-        api.stop()
 
 
 @pytest.fixture

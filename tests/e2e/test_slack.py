@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -27,15 +27,6 @@ from tests.slackapi import SlackAPI
 
 SECRET = "test-signing-secret"
 ALT_HEADLINE = "OpenAI researchers Jason Wei and Hyung Won Chung depart for Meta"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackAPI]:
-    api = SlackAPI(channels={"ai-news": "C0AINEWS", "general": "C0GENERAL"}).start()
-    try:
-        yield api
-    finally:
-        api.stop()
 
 
 def slack_env(api: SlackAPI) -> dict[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,15 +24,6 @@ from tests.e2e.test_slack import command_body, post, signed, slack_env, started
 from tests.feedserver import FeedServer
 from tests.payloads import strings, until
 from tests.slackapi import SlackAPI
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackAPI]:
-    api = SlackAPI(channels={"ai-news": "C0AINEWS"}).start()
-    try:
-        yield api
-    finally:
-        api.stop()
 
 
 @pytest.fixture

@@ -14,10 +14,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from tests.e2e.test_slack import ALT_HEADLINE, SECRET, command_body, signed
 from tests.feeds import META_HIRE, Item, recent, rss
@@ -49,15 +47,6 @@ def http_post(port: int, body: str, headers: dict[str, str]) -> tuple[int, str]:
             return resp.status, resp.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackAPI]:
-    api = SlackAPI(channels={"ai-news": "C0AINEWS"}).start()
-    try:
-        yield api
-    finally:
-        api.stop()
 
 
 def test_radar_run_in_slack_http_mode(

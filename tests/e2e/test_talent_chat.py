@@ -4,7 +4,7 @@ uploaded to the Slack stand-in (files.uploadV2) and attached on the Discord stan
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from bot.app import build
 from bot.chat.commands import parse_command
 from bot.chat.handlers import Handlers
 from bot.chat.replies import Caller, Reply
-from bot.discord.api import configure_api_base
 from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
 from bot.runtime.digests import post_digest
@@ -135,15 +134,6 @@ async def test_moves_fix_is_for_admins_and_corrects_the_ledger(polled: Radar) ->
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackAPI]:
-    api = SlackAPI(channels={"ai-news": "C0AINEWS"}).start()
-    try:
-        yield api
-    finally:
-        api.stop()
-
-
-@pytest.fixture
 async def slack_radar(
     tmp_path: Path, feed_server: FeedServer, slack: SlackAPI
 ) -> AsyncIterator[Radar]:
@@ -204,16 +194,6 @@ async def test_a_refused_upload_still_answers_and_says_why_in_the_log(
 
 
 # -- Discord: the chart as an attachment --------------------------------------------------------------
-
-
-@pytest.fixture
-def discord_api() -> Iterator[DiscordAPI]:
-    api = DiscordAPI().start()
-    try:
-        yield api
-    finally:
-        configure_api_base(None)
-        api.stop()
 
 
 async def test_discord_moves_attaches_the_chart_as_a_png(
