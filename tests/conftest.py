@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,17 @@ def make_settings(tmp_path: Path, feeds: list[str | dict[str, Any]], **sections:
     }
     data.update(sections)
     return settings_from_dict(data)
+
+
+@asynccontextmanager
+async def running(settings: Settings, env: dict[str, str] | None = None) -> AsyncIterator[Radar]:
+    """A built Radar, its chat clients closed and its store released afterwards."""
+    built = build(settings, env=env)
+    try:
+        yield built
+    finally:
+        await built.aclose()  # closes chat clients: their tasks, sockets and sessions
+        built.store.close()
 
 
 @pytest.fixture

@@ -122,6 +122,14 @@ class DiscordAPI(ThreadedServer):
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{PREFIX}"
 
+    def bot_env(self) -> dict[str, str]:
+        """The environment a Radar in bot mode needs to reach this stand-in."""
+        return {
+            "DISCORD_TOKEN": self.bot_token,
+            "DISCORD_API_BASE_URL": self.base_url,
+            "DISCORD_GUILD_ID": str(self.guild_id),
+        }
+
     def application(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", PREFIX + "/{tail:.*}", self._handle)

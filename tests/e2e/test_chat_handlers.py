@@ -175,7 +175,9 @@ async def test_status_and_why(polled: Radar) -> None:
     waiting = int(fields["Waiting in the outbox"])
     now = datetime.now(UTC)
     [row, *_] = polled.store.pending_deliveries(now + timedelta(days=1))
-    assert waiting >= 1 and polled.store.claim(row.id, "a-sender-that-died", now, timedelta(hours=1))
+    assert waiting >= 1 and polled.store.claim(
+        row.id, "a-sender-that-died", now, timedelta(hours=1)
+    )
     again = dict((await run(handlers, "status")).fields)
     assert int(again["Waiting in the outbox"]) == waiting
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.app import build
 from bot.runtime.cycle import Radar
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.feeds import META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
 from tests.slackapi import SlackAPI
@@ -33,12 +32,8 @@ async def radar(tmp_path: Path, feed_server: FeedServer, slack: SlackAPI) -> Asy
         slack={"port": 0, "host": "127.0.0.1", "per_channel_interval": "0s"},
     )
     env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.base_url}
-    built = build(settings, env=env)
-    try:
+    async with running(settings, env) as built:
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 async def test_a_lasting_429_counts_as_a_failed_rate_limited_send_then_the_retry_as_sent(

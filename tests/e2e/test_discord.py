@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import build
 from bot.chat.handlers import Handlers
 from bot.runtime.cycle import Radar
 from bot.store.schema import feedback
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.discordapi import DiscordAPI
 from tests.feeds import ARC, FOOTBALL, META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
@@ -117,18 +116,9 @@ async def radar(
         [feed_server.url("/wire.xml")],
         outputs=[{"type": "discord", "channel": channel, "topics": ["talent_war", "agi"]}],
     )
-    env = {
-        "DISCORD_TOKEN": discord_api.bot_token,
-        "DISCORD_API_BASE_URL": discord_api.base_url,
-        "DISCORD_GUILD_ID": str(discord_api.guild_id),
-    }
-    built = build(settings, env=env)
-    built.test_channel = channel  # type: ignore[attr-defined]
-    try:
+    async with running(settings, discord_api.bot_env()) as built:
+        built.test_channel = channel  # type: ignore[attr-defined]
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 async def ready(radar: Radar) -> Any:

@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import build
 from bot.outputs.base import Output
 from bot.outputs.once import EVENT_TYPE
 from bot.runtime.cycle import CLAIM_LEASE, Radar, story_alert
 from bot.store.repository import DeliveryRow
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.discordapi import DiscordAPI
 from tests.e2e.test_slack import ALT_HEADLINE, meta_feed, slack_env
 from tests.feeds import Item, recent, rss
@@ -92,12 +91,8 @@ async def radar(tmp_path: Path, feed_server: FeedServer, slack: SlackAPI) -> Asy
         outputs=[{"type": "slack", "channel": "#ai-news", "topics": ["talent_war", "agi"]}],
         slack={"port": 0, "host": "127.0.0.1", "per_channel_interval": "0s"},
     )
-    built = build(settings, env=slack_env(slack))
-    try:
+    async with running(settings, slack_env(slack)) as built:
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 async def test_every_slack_alert_and_reply_carries_its_delivery_in_metadata(
@@ -230,18 +225,9 @@ async def bot_radar(
         [feed_server.url("/wire.xml")],
         outputs=[{"type": "discord", "channel": channel, "topics": ["talent_war", "agi"]}],
     )
-    env = {
-        "DISCORD_TOKEN": discord_api.bot_token,
-        "DISCORD_API_BASE_URL": discord_api.base_url,
-        "DISCORD_GUILD_ID": str(discord_api.guild_id),
-    }
-    built = build(settings, env=env)
-    built.test_channel = channel  # type: ignore[attr-defined]
-    try:
+    async with running(settings, discord_api.bot_env()) as built:
+        built.test_channel = channel  # type: ignore[attr-defined]
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 def nonces(api: DiscordAPI, path: str) -> list[Any]:

@@ -19,7 +19,7 @@ from bot.app import build
 from bot.chat.handlers import Handlers
 from bot.runtime.cycle import Radar
 from bot.store.schema import feedback, mutes
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.feeds import ARC, META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
 from tests.payloads import strings, until
@@ -51,12 +51,8 @@ async def radar(tmp_path: Path, feed_server: FeedServer, slack: SlackAPI) -> Asy
         outputs=[{"type": "slack", "channel": "#ai-news", "topics": ["talent_war", "agi"]}],
         slack={"port": 0, "host": "127.0.0.1", "per_channel_interval": "0s"},
     )
-    built = build(settings, env=slack_env(slack))
-    try:
+    async with running(settings, slack_env(slack)) as built:
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 def signed(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -14,12 +14,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.app import build
 from bot.chat.handlers import Handlers
 from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
 from bot.slack.app import SlackUnavailable
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.e2e.test_slack import command_body, post, signed, slack_env, started
 from tests.feedserver import FeedServer
 from tests.payloads import strings, until
@@ -34,12 +33,8 @@ async def radar(tmp_path: Path, feed_server: FeedServer, slack: SlackAPI) -> Asy
         outputs=[{"type": "slack", "channel": "#ai-news", "topics": ["talent_war", "agi"]}],
         slack={"port": 0, "host": "127.0.0.1", "per_channel_interval": "0s"},
     )
-    built = build(settings, env=slack_env(slack))
-    try:
+    async with running(settings, slack_env(slack)) as built:
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -17,7 +17,7 @@ from bot.chat.handlers import Handlers
 from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
 from bot.store.schema import feedback, stories
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.feeds import META_HIRE, Item, recent, rss
 from tests.feedserver import FeedServer
 from tests.payloads import strings, until
@@ -50,12 +50,8 @@ async def radar(tmp_path: Path, feed_server: FeedServer, slack: SlackAPI) -> Asy
         "SLACK_APP_TOKEN": APP_TOKEN,
         "SLACK_API_URL": slack.base_url,
     }
-    built = build(settings, env=env)
-    try:
+    async with running(settings, env) as built:
         yield built
-    finally:
-        await built.aclose()  # closes the Socket Mode client: its tasks, socket and session
-        built.store.close()
 
 
 async def connected(radar: Radar, slack: SlackAPI) -> Any:

@@ -19,7 +19,7 @@ from bot.errors import ConfigError
 from bot.runtime.cycle import Radar
 from bot.runtime.digests import post_digest
 from bot.settings import DigestSchedule
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.discordapi import DiscordAPI
 from tests.e2e.test_discord import callbacks
 from tests.e2e.test_slack import SECRET, command_body, post, signed
@@ -148,12 +148,8 @@ async def slack_radar(
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.base_url,
     }
-    built = build(settings, env=env)
-    try:
+    async with running(settings, env) as built:
         yield built
-    finally:
-        await built.aclose()
-        built.store.close()
 
 
 async def test_slack_moves_posts_the_chart_as_an_uploaded_png(
@@ -205,12 +201,7 @@ async def test_discord_moves_attaches_the_chart_as_a_png(
         serve_two_outlets(feed_server),
         outputs=[{"type": "discord", "channel": channel, "topics": ["talent_war", "agi"]}],
     )
-    env = {
-        "DISCORD_TOKEN": discord_api.bot_token,
-        "DISCORD_API_BASE_URL": discord_api.base_url,
-        "DISCORD_GUILD_ID": str(discord_api.guild_id),
-    }
-    radar = build(settings, env=env)
+    radar = build(settings, env=discord_api.bot_env())
     try:
         await radar.poll()
         platform = radar.chat.discord  # type: ignore[union-attr]
